@@ -66,7 +66,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ip=$(HOST) chapters
 
 bench: $(STAMP)
-	$(BIN)/python -m rnn_helpers.bench
+	$(BIN)/python -m rnn_helpers.experiments.bench
 
 student: $(STAMP)
 	rm -rf student

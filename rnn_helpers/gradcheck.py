@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rnn_helpers.validation import SUPPORTED_FLOAT_DTYPES, format_shape
+from rnn_helpers.argcheck import SUPPORTED_FLOAT_DTYPES, format_shape
 
 __all__ = ["numerical_gradient", "rel_error"]
 

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from rnn_helpers.checkers import CheckResult
+from rnn_helpers.exercises.feedback import CheckResult
 
 
 def leaks(message, expected):

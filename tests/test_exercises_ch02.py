@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from feedback import assert_feedback, leaks
-from rnn_helpers.checkers import CheckResult
+from rnn_helpers.exercises.feedback import CheckResult
 from rnn_helpers.exercises.ch02 import (
     ch02_padded_batch,
     check_ch02_linear_cell_matrix,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnn_helpers.checkers import CheckResult
+from rnn_helpers.exercises.feedback import CheckResult
 from rnn_helpers.exercises.ch03 import (
     ch03_tiny_rnn,
     check_ch03_credit_fraction,

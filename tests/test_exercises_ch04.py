@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from feedback import assert_feedback
-from rnn_helpers.checkers import CheckResult
+from rnn_helpers.exercises.feedback import CheckResult
 from rnn_helpers.exercises.ch04 import (
     check_ch04_bound,
     check_ch04_clip_grad_norm,

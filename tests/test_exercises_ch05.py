@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from feedback import assert_feedback
-from rnn_helpers.checkers import CheckResult
+from rnn_helpers.exercises.feedback import CheckResult
 from rnn_helpers.exercises.ch05 import (
     ch05_backward_case,
     check_ch05_dprev_c,
@@ -15,7 +15,7 @@ from rnn_helpers.exercises.ch05 import (
     check_ch05_param_count,
     check_ch05_tf1_to_torch,
 )
-from rnn_helpers.gate_order import from_tf1, torch_layout_from_ours
+from rnn_helpers.numpy_rnn.layout import from_tf1, torch_layout_from_ours
 from rnn_helpers.numpy_rnn import lstm_step_forward
 
 

@@ -7,14 +7,14 @@ import pytest
 import torch
 
 from feedback import assert_feedback, leaks
-from rnn_helpers.checkers import CheckResult
+from rnn_helpers.exercises.feedback import CheckResult
 from rnn_helpers.exercises.ch06 import (
     ch06_new_convention_params,
     check_ch06_flip_convention,
     check_ch06_gru_param_count,
     check_ch06_gru_step,
 )
-from rnn_helpers.gru_variants import flip_update_gate
+from rnn_helpers.numpy_rnn.gru_variants import flip_update_gate
 from rnn_helpers.numpy_rnn import gru_step_forward
 
 

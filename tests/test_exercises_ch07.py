@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from feedback import assert_feedback
-from rnn_helpers.apps.language_model import CharLM
+from rnn_helpers.experiments.language_model import CharLM
 from rnn_helpers.exercises.ch07 import (
     KN_CONTEXT,
     KN_DISCOUNT,

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from feedback import assert_feedback as shared_assert_feedback
-from rnn_helpers.checkers import CheckResult
+from rnn_helpers.exercises.feedback import CheckResult
 from rnn_helpers.exercises.ch08 import (
     ch08_padded_logits,
     ch08_predictions,

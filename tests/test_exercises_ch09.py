@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from feedback import assert_feedback
-from rnn_helpers.checkers import CheckResult
+from rnn_helpers.exercises.feedback import CheckResult
 from rnn_helpers.exercises.ch09 import (
     ch09_mase_data,
     check_ch09_ar1_variance,
@@ -129,7 +129,7 @@ def test_mase_data_shapes_and_calmer_test_period():
 
 
 def test_mase_correct_and_matches_package():
-    from rnn_helpers import forecasting as fc
+    from rnn_helpers.models import forecasting as fc
 
     y_train, y_test, f, err, scale = mase_parts()
     expected = err.mean() / scale

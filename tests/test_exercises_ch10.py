@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnn_helpers.checkers import CheckResult
+from rnn_helpers.exercises.feedback import CheckResult
 from rnn_helpers.exercises.ch10 import (
     ch10_attention_inputs,
     ch10_metric_batch,
@@ -15,7 +15,7 @@ from rnn_helpers.exercises.ch10 import (
     check_ch10_attention_weights,
     check_ch10_decoder_inputs,
 )
-from rnn_helpers.seq2seq import additive_attention, char_accuracy, exact_match, teacher_forcing_inputs
+from rnn_helpers.models.seq2seq import additive_attention, char_accuracy, exact_match, teacher_forcing_inputs
 
 
 def leaks(message, expected):

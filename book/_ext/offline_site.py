@@ -6,7 +6,7 @@ What it does, in the order Sphinx runs it:
    empty myst-nb's ``nb_ipywidgets_js`` (require.js and the widget manager
    from a CDN). The site never needs them: live widgets run in JupyterLab,
    and on the website the same explorers are drawn from precomputed frames
-   (:mod:`rnn_helpers.interactive`).
+   (:mod:`rnn_helpers.viz.explorer`).
 2. ``build-finished``: copy the vendor assets into ``<outdir>/_vendor/``
    (deliberately *not* ``_static/``, whose every ``.js`` file Jupyter Book
    adds to every page):
@@ -89,7 +89,7 @@ def _copy_vendor(app: Sphinx, exception) -> None:
         return
     import plotly
 
-    from rnn_helpers import interactive
+    from rnn_helpers.viz import explorer as interactive
 
     out = Path(app.outdir) / VENDOR
     targets = {

@@ -1,6 +1,6 @@
 """Small helpers shared by the chapter checkers (``rnn_helpers.exercises.chNN``).
 
-They wrap :class:`rnn_helpers.checkers.CheckResult` into one-line constructors
+They wrap :class:`rnn_helpers.exercises.feedback.CheckResult` into one-line constructors
 and make a learner's answer safe to inspect: convert it to an array without
 raising, call a learner's function and turn any exception into feedback.
 Checkers never raise and never reveal the expected answer.
@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from rnn_helpers.checkers import CheckResult
+from rnn_helpers.exercises.feedback import CheckResult
 
 
 def _correct(message: str) -> CheckResult:

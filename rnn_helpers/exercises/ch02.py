@@ -1,7 +1,7 @@
 """Exercise checkers for chapter 2, *The RNN forward pass*.
 
 Every checker computes the expected answer itself and returns a
-:class:`rnn_helpers.checkers.CheckResult`: a specific diagnosis of what is
+:class:`rnn_helpers.exercises.feedback.CheckResult`: a specific diagnosis of what is
 wrong (softmax over the wrong axis, padding counted in the mean, one bias too
 few, blocks in the wrong time order ...) that never prints the solution, and
 "not yet solved" when the answer is still ``None``.
@@ -23,8 +23,8 @@ from typing import Any, Callable, Dict, Tuple
 import numpy as np
 
 from rnn_helpers.exercises._common import _as_array, _call, _correct, _same, _unsolved, _wrong
-from rnn_helpers.checkers import CheckResult, check_array, check_integer, check_scalar
-from rnn_helpers.losses import cross_entropy, log_softmax, softmax
+from rnn_helpers.exercises.feedback import CheckResult, check_array, check_integer, check_scalar
+from rnn_helpers.numpy_rnn.losses import cross_entropy, log_softmax, softmax
 
 __all__ = [
     "check_ch02_output_probs",

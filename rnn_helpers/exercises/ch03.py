@@ -1,7 +1,7 @@
 """Exercise checkers for chapter 3, *Backpropagation through time*.
 
 Every checker computes the expected answer itself (from hidden or given
-inputs) and returns a :class:`rnn_helpers.checkers.CheckResult` with a
+inputs) and returns a :class:`rnn_helpers.exercises.feedback.CheckResult` with a
 specific diagnosis (a missing tanh' factor, a transposed weight, the
 gradient of only one loss term, ...) that never prints the solution, and
 "not yet solved" when the answer is still ``None``.
@@ -22,7 +22,7 @@ import numpy as np
 
 from rnn_helpers.exercises._common import _call as _common_call
 from rnn_helpers.exercises._common import _as_array, _correct, _same, _unsolved, _wrong
-from rnn_helpers.checkers import CheckResult, check_array, check_scalar
+from rnn_helpers.exercises.feedback import CheckResult, check_array, check_scalar
 
 __all__ = [
     "check_ch03_step_backward",

@@ -1,7 +1,7 @@
 """Exercise checkers for chapter 4, *Vanishing and exploding gradients*.
 
 Every checker computes the expected answer itself and returns a
-:class:`rnn_helpers.checkers.CheckResult` with a specific diagnosis (the
+:class:`rnn_helpers.exercises.feedback.CheckResult` with a specific diagnosis (the
 spectral radius used where the largest singular value belongs, the sigmoid's
 1/4 forgotten, a transposed Jacobian, value clipping where norm clipping was
 asked for ...) that never prints the solution, and "not yet solved" when the
@@ -21,9 +21,9 @@ from typing import Any, Callable, List, Optional
 
 import numpy as np
 
-from rnn_helpers.checkers import CheckResult, check_array, check_scalar
+from rnn_helpers.exercises.feedback import CheckResult, check_array, check_scalar
 from rnn_helpers.exercises._common import _as_array, _call, _correct, _error, _no_function, _unsolved, _wrong
-from rnn_helpers.gradient_flow import clip_grad_norm, get_activation
+from rnn_helpers.gradient_flow.elman import clip_grad_norm, get_activation
 
 __all__ = [
     "check_ch04_bound",

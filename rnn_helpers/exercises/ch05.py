@@ -2,7 +2,7 @@
 
 Every checker computes the expected answer itself (from hidden test inputs
 or from :func:`ch05_backward_case`) and returns a
-:class:`rnn_helpers.checkers.CheckResult` that says *which gate* or *which
+:class:`rnn_helpers.exercises.feedback.CheckResult` that says *which gate* or *which
 term* is wrong (blocks read in another library's order, a sigmoid where the
 tanh belongs, the missing path through h_t, TensorFlow 1's run-time forget
 bias ...) without printing the solution; an answer that is still ``None`` is
@@ -24,10 +24,10 @@ from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
-from rnn_helpers.checkers import CheckResult, check_array, check_integer
+from rnn_helpers.exercises.feedback import CheckResult, check_array, check_integer
 from rnn_helpers.exercises._common import _call as _common_call
 from rnn_helpers.exercises._common import _as_array, _correct, _error, _no_function, _unsolved, _wrong
-from rnn_helpers.gate_order import GATE_NAMES, GATE_ORDERS, GATES
+from rnn_helpers.numpy_rnn.layout import GATE_NAMES, GATE_ORDERS, GATES
 
 __all__ = [
     "ch05_backward_case",

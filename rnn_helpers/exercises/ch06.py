@@ -1,7 +1,7 @@
 """Exercise checkers for chapter 6, *Gated recurrent units (GRU)*.
 
 Every checker computes the expected answer itself and returns a
-:class:`rnn_helpers.checkers.CheckResult` with a specific diagnosis (second
+:class:`rnn_helpers.exercises.feedback.CheckResult` with a specific diagnosis (second
 bias forgotten, four gate blocks counted, reset gate applied before the
 product, z and 1 - z swapped, ...) that never prints the solution, and "not
 yet solved" when the answer is still ``None``.
@@ -20,9 +20,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from rnn_helpers.checkers import CheckResult, as_float_array, call_safely, check_array, check_integer
+from rnn_helpers.exercises.feedback import CheckResult, as_float_array, call_safely, check_array, check_integer
 from rnn_helpers.exercises._common import _correct, _unsolved, _wrong
-from rnn_helpers.gru_variants import count_parameters, gru_step_variant
+from rnn_helpers.numpy_rnn.gru_variants import count_parameters, gru_step_variant
 from rnn_helpers.numpy_rnn import sigmoid
 
 __all__ = [

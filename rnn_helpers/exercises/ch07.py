@@ -1,7 +1,7 @@
 """Exercise checkers for chapter 7, *Language modelling and text generation*.
 
 Every checker computes the expected answer itself and returns a
-:class:`rnn_helpers.checkers.CheckResult` with a specific diagnosis that never
+:class:`rnn_helpers.exercises.feedback.CheckResult` with a specific diagnosis that never
 prints the solution, and "not yet solved" when the answer is still ``None``.
 
 ==============================================  ==================================================
@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from rnn_helpers.checkers import CheckResult, as_float_array, check_array, check_integer, \
+from rnn_helpers.exercises.feedback import CheckResult, as_float_array, check_array, check_integer, \
     check_scalar
 from rnn_helpers.exercises._common import _correct, _error, _no_function, _unsolved, _wrong
 
@@ -226,8 +226,8 @@ def check_ch07_temperature_softmax(fn) -> CheckResult:
 
 def _kn_expected():
     """P(w | KN_CONTEXT) for the interpolated KN bigram on KN_TEXT, and its pieces."""
-    from rnn_helpers.corpus import build_vocab, encode
-    from rnn_helpers.ngram import KneserNey
+    from rnn_helpers.data.corpus import build_vocab, encode
+    from rnn_helpers.models.ngram import KneserNey
 
     vocab = build_vocab(KN_TEXT)
     ids = encode(KN_TEXT, vocab)

@@ -1,7 +1,7 @@
 """Exercise checkers for chapter 8, *Sequence classification*.
 
 Every checker computes the expected answer itself and returns a
-:class:`rnn_helpers.checkers.CheckResult` with a specific diagnosis (a mask
+:class:`rnn_helpers.exercises.feedback.CheckResult` with a specific diagnosis (a mask
 off by one step or transposed, the prediction read from a padded step, an
 argmax over the wrong axis, a confusion matrix normalised by columns ...)
 that never prints the solution, and "not yet solved" when the answer is
@@ -23,7 +23,7 @@ from typing import Any, Tuple
 
 import numpy as np
 
-from rnn_helpers.checkers import CheckResult, as_float_array, call_safely, check_array, check_scalar
+from rnn_helpers.exercises.feedback import CheckResult, as_float_array, call_safely, check_array, check_scalar
 from rnn_helpers.exercises._common import _correct, _wrong
 
 __all__ = [

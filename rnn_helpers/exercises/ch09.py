@@ -1,7 +1,7 @@
 """Exercise checkers for chapter 9, *Time-series forecasting*.
 
 Every checker computes the expected answer itself and returns a
-:class:`rnn_helpers.checkers.CheckResult`: a specific diagnosis (a scaler
+:class:`rnn_helpers.exercises.feedback.CheckResult`: a specific diagnosis (a scaler
 fitted on the whole series, a target that sits inside its own window, MASE
 scaled by the test period's naive error ...) that never prints the solution,
 and "not yet solved" while the answer is still ``None``.
@@ -21,7 +21,7 @@ from typing import Any, Tuple
 
 import numpy as np
 
-from rnn_helpers.checkers import CheckResult, call_safely, check_scalar
+from rnn_helpers.exercises.feedback import CheckResult, call_safely, check_scalar
 from rnn_helpers.exercises._common import _as_array, _correct, _unsolved, _wrong
 
 __all__ = [

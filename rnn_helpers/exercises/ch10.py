@@ -2,7 +2,7 @@
 
 Every checker computes the expected answer itself from the inputs that the
 matching ``ch10_*`` function hands out, and returns a
-:class:`rnn_helpers.checkers.CheckResult` with a specific diagnosis (targets
+:class:`rnn_helpers.exercises.feedback.CheckResult` with a specific diagnosis (targets
 not shifted, shifted the wrong way, `<sos>` missing, softmax over the batch
 axis, tanh missing, padding attended to, padding counted as correct ...)
 that never prints the solution; ``None`` means "not yet solved".
@@ -23,7 +23,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from rnn_helpers.checkers import CheckResult, as_float_array, check_array, check_scalar
+from rnn_helpers.exercises.feedback import CheckResult, as_float_array, check_array, check_scalar
 from rnn_helpers.exercises._common import _correct, _unsolved, _wrong
 
 __all__ = [

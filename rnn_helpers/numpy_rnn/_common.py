@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from rnn_helpers.validation import (
+from rnn_helpers.argcheck import (
     as_float_array,
     check_shape,
     common_float_dtype,
@@ -81,7 +81,7 @@ def check_cell_args(
 
     Returns:
     - x, states, Wx, Wh, biases: validated arrays, all cast to ``dtype``.
-    - dtype: the common float dtype (see rnn_helpers.validation).
+    - dtype: the common float dtype (see rnn_helpers.argcheck).
     """
     kH = "H" if gates == 1 else f"{gates}H"
     if sequence:

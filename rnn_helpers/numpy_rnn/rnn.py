@@ -14,7 +14,7 @@ ufuncs in the time loop, one GEMM per weight gradient after the loop) and
 give the same numbers.
 
 Dtypes: float32 or float64. Mixed inputs run in their NumPy result type
-(see :mod:`rnn_helpers.validation`). Caches hold references to the inputs:
+(see :mod:`rnn_helpers.argcheck`). Caches hold references to the inputs:
 do not modify them in place between forward and backward.
 """
 

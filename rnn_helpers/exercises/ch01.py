@@ -1,0 +1,226 @@
+"""Checkers for the exercises of chapter 1 (sequences and recurrence).
+
+Built on the feedback core :mod:`rnn_helpers.exercises.feedback`.
+"""
+
+import math
+
+import numpy as np
+
+from rnn_helpers.exercises.feedback import (
+    CheckResult,
+    check_array,
+    check_scalar,
+    check_shape,
+    as_float_array,
+    call_safely,
+    _type_name,
+    _within,
+    _as_int,
+    _correct,
+    _wrong,
+)
+
+__all__ = [
+    "check_ch01_param_count",
+    "check_ch01_rnn_step",
+    "check_ch01_output_shape",
+    "check_ch01_window_accuracy",
+]
+
+
+
+def check_ch01_param_count(answer, D, H, Q=None):
+    """
+    Check the number of trainable parameters of an Elman RNN layer.
+
+    The layer has W_xh (H, D), W_hh (H, H) and one bias b_h (H,); with an
+    output layer of size Q it also has W_hq (Q, H) and b_q (Q,).
+
+    Inputs:
+    - answer: The learner's count, or None
+    - D: Integer input size
+    - H: Integer hidden size
+    - Q: Integer output size, or None for the recurrent layer alone
+
+    Returns:
+    - result: CheckResult
+    """
+    name = "n_params"
+    value, result = _as_int(answer, name)
+    if result is not None:
+        return result
+    rec = H * D + H * H + H
+    out = 0 if Q is None else Q * H + Q
+    expected = rec + out
+    if value == expected:
+        return _correct("You counted every weight matrix and bias vector.")
+    hints = {
+        expected - H: "One bias vector is missing: b_h has H entries.",
+        expected + H: (
+            "That is PyTorch's count, which stores two bias vectors (bias_ih_l0 and bias_hh_l0). "
+            "The equations have a single b_h."
+        ),
+        expected - H * H: "The recurrent matrix W_hh is missing: it maps h_{t-1} (H) to H units.",
+        expected - H * D: "The input matrix W_xh is missing: it maps x_t (D) to H units.",
+    }
+    if Q is not None:
+        hints.setdefault(rec, "The output layer (W_hq and b_q) is missing.")
+        hints.setdefault(expected - Q, "The output bias b_q is missing.")
+    if value in hints:
+        return _wrong(hints[value])
+    return _wrong(
+        f"`{name}` is too {'large' if value > expected else 'small'}. List every weight matrix "
+        "and bias vector with its shape, then add up the entries. The sequence length T does not appear."
+    )
+
+
+def _ch01_step_cases():
+    """Hidden test inputs for check_ch01_rnn_step: two cases of different sizes."""
+    rng = np.random.default_rng(20240601)
+    cases = []
+    for N, D, H in ((3, 4, 5), (1, 2, 3)):
+        x = rng.standard_normal((N, D))  # (N, D)
+        prev_h = np.tanh(rng.standard_normal((N, H)))  # (N, H)
+        Wx = 0.5 * rng.standard_normal((D, H))  # (D, H)
+        Wh = 0.5 * rng.standard_normal((H, H))  # (H, H)
+        b = 0.5 * rng.standard_normal(H)  # (H,)
+        cases.append((x, prev_h, Wx, Wh, b))
+    return cases
+
+
+def check_ch01_rnn_step(fn):
+    """
+    Check a learner's tanh RNN step function on hidden test inputs.
+
+    The function must compute next_h = tanh(x @ Wx + prev_h @ Wh + b) for a
+    whole batch at once. It is compared with
+    ``rnn_helpers.numpy_rnn.rnn_step_forward`` on two cases of different sizes.
+
+    Inputs:
+    - fn: Callable fn(x, prev_h, Wx, Wh, b) -> next_h with x (N, D),
+      prev_h (N, H), Wx (D, H), Wh (H, H), b (H,) and next_h (N, H). Returning
+      a tuple (next_h, cache) is accepted too. None means not yet solved.
+
+    Returns:
+    - result: CheckResult. Besides the generic array diagnoses it recognises
+      a missing tanh, a missing bias, an ignored prev_h or x, sigmoid or ReLU
+      instead of tanh, a transposed Wh and inputs modified in place.
+    """
+    from rnn_helpers.numpy_rnn import rnn_step_forward
+
+    if fn is None or fn is Ellipsis:
+        return CheckResult.unsolved(
+            message="No function yet. Write it, then pass the function itself "
+            "(without calling it) to the checker."
+        )
+    if not callable(fn):
+        return _wrong(f"A function is expected, but got a {_type_name(fn)}.")
+    for x, prev_h, Wx, Wh, b in _ch01_step_cases():
+        expected, _ = rnn_step_forward(x, prev_h, Wx, Wh, b)  # (N, H)
+        inputs = (x, prev_h, Wx, Wh, b)
+        copies = tuple(v.copy() for v in inputs)
+        out, failure = call_safely(fn, *copies)
+        if failure is not None:
+            return failure
+        for arg, before, after in zip(("x", "prev_h", "Wx", "Wh", "b"), inputs, copies):
+            if not np.array_equal(before, after):
+                return _wrong(f"Your function changed its input `{arg}` in place. "
+                              "Compute into a new array instead.")
+        if out is None:
+            return CheckResult.unsolved(
+                message="Your function returned None. Fill in its body and end it with `return next_h`."
+            )
+        if isinstance(out, tuple) and len(out) >= 1:
+            out = out[0]
+        result = check_array(out, expected, name="next_h", atol=1e-8, rtol=1e-6)
+        if result.passed:
+            continue
+        a, problem = as_float_array(out)
+        if problem is not None or a.shape != expected.shape or not np.all(np.isfinite(a)):
+            return result
+        pre = x @ Wx + prev_h @ Wh + b  # (N, H)
+        candidates = (
+            (pre, "`next_h` equals the pre-activation: the tanh is missing."),
+            (np.tanh(x @ Wx + prev_h @ Wh), "The bias b is missing inside the tanh."),
+            (np.tanh(x @ Wx + b), (
+                "`next_h` does not depend on prev_h: this is a feed-forward layer with no memory. "
+                "Add the recurrent term prev_h @ Wh."
+            )),
+            (np.tanh(prev_h @ Wh + b), "`next_h` does not depend on the input x: add x @ Wx."),
+            (1.0 / (1.0 + np.exp(-pre)), "That is a sigmoid; the Elman cell uses tanh."),
+            (np.maximum(pre, 0.0), "That is a ReLU; the Elman cell of this chapter uses tanh."),
+            (np.tanh(x @ Wx + prev_h @ Wh.T + b), (
+                "Wh is used transposed. In the row convention of the code it is prev_h @ Wh."
+            )),
+            (np.tanh(x @ Wx) + np.tanh(prev_h @ Wh) + b, (
+                "The tanh must be applied once, to the whole sum x @ Wx + prev_h @ Wh + b."
+            )),
+        )
+        for value, message in candidates:
+            if _within(a, value, 1e-8, 1e-6):
+                return _wrong(message)
+        return result
+    return _correct("Your step function matches the reference on the hidden test inputs.")
+
+
+def check_ch01_output_shape(answer, N, T, D, H):
+    """
+    Check the shape of the hidden states returned by ``rnn_forward``.
+
+    Inputs:
+    - answer: The learner's shape (tuple of ints or torch.Size), or None
+    - N, T, D, H: Integers: batch size, sequence length, input size, hidden size
+
+    Returns:
+    - result: CheckResult
+    """
+    name = "h_shape"
+    expected = (N, T, H)
+    if isinstance(answer, (tuple, list)) and len(set((N, T, D, H))) == 4:
+        got = tuple(answer)
+        if got == (T, N, H):
+            return _wrong("That is the time-major layout. The course's arrays are batch-first.")
+        if got == (N, H):
+            return _wrong("That is the shape of the last hidden state only; rnn_forward returns every h_t.")
+        if got == (N, T, D):
+            return _wrong("That is the input's shape. The hidden states have H features, not D.")
+    return check_shape(answer, expected, name=name)
+
+
+def check_ch01_window_accuracy(answer, T, k):
+    """
+    Check the best accuracy of a length-k window on the 'was there a marker?' task.
+
+    Each of the T positions of a sequence holds a marker independently with
+    probability p, chosen so that half of all sequences contain at least one
+    marker; the label says whether the sequence contains a marker. A model
+    sees only the last k positions.
+
+    Inputs:
+    - answer: The learner's accuracy, a fraction in [0, 1], or None
+    - T: Integer sequence length
+    - k: Integer window length, 0 <= k <= T
+
+    Returns:
+    - result: CheckResult
+    """
+    name = "best_accuracy"
+    expected = 1.5 - 0.5 ** (k / T)
+    if answer is not None and not isinstance(answer, (str, bytes, bool)):
+        a, problem = as_float_array(answer)
+        if problem is None and a.size == 1:
+            value = float(a.reshape(()))
+            near = lambda x: math.isclose(value, x, rel_tol=1e-6, abs_tol=1e-9)  # noqa: E731
+            if not near(expected):
+                if near(1 - 0.5 ** (k / T)):
+                    return _wrong(
+                        "That is the probability that the window contains a marker. The rule is "
+                        "also right when no marker occurred anywhere."
+                    )
+                if near(k / T) or near(0.5 + 0.5 * k / T):
+                    return _wrong(
+                        "The accuracy is not linear in k. Work with the probability that a "
+                        "stretch of positions holds no marker."
+                    )
+    return check_scalar(answer, expected, name=name, atol=1e-9, rtol=1e-6)

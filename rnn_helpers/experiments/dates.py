@@ -1,0 +1,420 @@
+"""Chapter 10: human-readable dates -> ISO 8601 with a GRU encoder-decoder, with and without attention.
+
+The data come from :mod:`rnn_helpers.data.dates` (dates of 1950-2049 written
+by Babel in 24 styles of six locales; no date shared between the splits).
+Two models of :mod:`rnn_helpers.models.seq2seq` with the same encoder, decoder and
+sizes are trained with teacher forcing and evaluated with greedy decoding on
+the held-out test dates:
+
+- ``plain``: the decoder sees the encoder's final state as its context at every step;
+- ``attention``: the context is recomputed at every step by additive attention.
+
+Two baselines put the numbers in perspective:
+
+- ``mode``: the most common character at each position of the training
+  targets, the same answer for every input;
+- ``english_rules``: a hand-written parser that is correct for the nine
+  English styles and gives up on the others (it scores exactly the share of
+  English examples).
+
+``run(seconds, seed)`` returns JSON-able metrics;
+``python -m rnn_helpers.experiments dates --seconds 300`` prints them. The notebook
+of chapter 10 calls :func:`experiment` (which ``run`` uses) with a short
+budget, so it can also plot the curves and the attention weights.
+
+Budgets: each model gets ``STEPS_PER_SECOND * seconds`` optimiser steps (the
+same number for both, so both see the same number of examples), a rate that
+a quiet 2-core laptop meets, so a run normally stops on its step budget and
+is reproducible. The wall-time limit (``PLAIN_SHARE * seconds`` for the plain
+model, the rest for the attention model, which costs more per step) is only
+a safety net on a busy machine; the metrics record which limit stopped each run.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from rnn_helpers.data.dates import DatesData, EncodedDates, load_dates, style_name
+from rnn_helpers.models.seq2seq import (
+    Seq2Seq,
+    char_accuracy,
+    exact_match,
+    sequence_loss,
+    teacher_forcing_inputs,
+    truncate_at_eos,
+)
+from rnn_helpers.models.training import TrainResult, set_seed, train
+
+__all__ = [
+    "STEPS_PER_SECOND",
+    "PLAIN_SHARE",
+    "MODEL_CONFIG",
+    "DatesExperiment",
+    "make_model",
+    "fit",
+    "evaluate",
+    "per_style_exact_match",
+    "mode_baseline",
+    "parse_english",
+    "baselines",
+    "experiment",
+    "metrics",
+    "run",
+]
+
+#: optimiser steps of each model per second of the total budget
+STEPS_PER_SECOND = 10
+#: share of the wall-time safety net for the plain model (its steps are cheaper)
+PLAIN_SHARE = 0.42
+#: the sizes shared by both models
+MODEL_CONFIG = dict(emb_size=16, enc_hidden=32, dec_hidden=64)
+BATCH_SIZE = 64
+LEARNING_RATE = 1e-2
+CLIP_NORM = 1.0
+N_TRAIN, N_VAL, N_TEST = 20000, 1000, 2000
+MAX_LEN = 12  # the ISO target has 10 characters and <eos>; one spare step
+N_EVALS = 10  # validation points per learning curve
+MODELS = ("plain", "attention")
+
+
+@dataclass
+class DatesExperiment:
+    """
+    Everything one run produced.
+
+    - data: :class:`rnn_helpers.data.dates.DatesData`
+    - models: dict "plain" / "attention" -> trained :class:`Seq2Seq` (eval mode)
+    - results: dict "plain" / "attention" -> :class:`rnn_helpers.models.training.TrainResult`
+      (``evals`` hold the validation exact match)
+    - test: dict "plain" / "attention" -> dict of test metrics (:func:`evaluate`)
+    - predictions: dict "plain" / "attention" -> int64 tensor (N_test, L), greedy outputs
+    - baselines: dict from :func:`baselines`
+    - steps: Integer step budget of each model
+    - seconds: Float total budget
+    - seed: Integer seed
+    """
+
+    data: DatesData
+    models: Dict[str, Seq2Seq]
+    results: Dict[str, TrainResult]
+    test: Dict[str, Dict[str, float]]
+    predictions: Dict[str, torch.Tensor]
+    baselines: Dict[str, Dict[str, float]]
+    steps: int
+    seconds: float
+    seed: int
+
+
+def make_model(data: DatesData, attention: bool, seed: int = 0) -> Seq2Seq:
+    """A :class:`Seq2Seq` of size :data:`MODEL_CONFIG` for ``data``, initialised from ``seed``."""
+    torch.manual_seed(seed)
+    return Seq2Seq(len(data.src_vocab), len(data.tgt_vocab), attention=attention, **MODEL_CONFIG)
+
+
+def fit(
+    model: Seq2Seq,
+    train_set: EncodedDates,
+    val_set: Optional[EncodedDates] = None,
+    *,
+    max_steps: int = 300,
+    max_seconds: float = 60.0,
+    batch_size: int = BATCH_SIZE,
+    lr: float = LEARNING_RATE,
+    eval_every: Optional[int] = None,
+    seed: int = 0,
+    progress: bool = False,
+) -> TrainResult:
+    """
+    Train with teacher forcing on random minibatches; validate with greedy decoding.
+
+    Inputs:
+    - model: :class:`Seq2Seq`
+    - train_set: :class:`EncodedDates` to draw minibatches from (with replacement)
+    - val_set: optional :class:`EncodedDates`; its exact match is recorded in ``evals``
+    - max_steps, max_seconds: the step budget and the wall-time safety net
+    - batch_size, lr: minibatch size and Adam's learning rate (gradients clipped to norm 1)
+    - eval_every: validate every this many steps (default: about :data:`N_EVALS` times per run)
+    - seed: Integer seed of the minibatch stream
+    - progress: Boolean, show a tqdm bar
+
+    Returns:
+    - result: :class:`rnn_helpers.models.training.TrainResult`
+    """
+    n = len(train_set)
+
+    def batch_fn(step, rng):
+        return train_set.subset(rng.integers(0, n, size=batch_size))  # (B, S), (B,), (B, T)
+
+    def loss_fn(m, batch):
+        logits, _ = m(batch.src, batch.src_len, teacher_forcing_inputs(batch.tgt))  # (B, T, V)
+        return sequence_loss(logits, batch.tgt)
+
+    eval_fn = None
+    if val_set is not None:
+        def eval_fn(m):
+            pred, _ = m.greedy_decode(val_set.src, val_set.src_len, max_len=MAX_LEN)
+            return exact_match(pred, val_set.tgt)
+
+    if eval_every is None:
+        eval_every = max(1, max_steps // N_EVALS)
+    return train(model, batch_fn, loss_fn, max_steps=max_steps, max_seconds=max_seconds, lr=lr,
+                 clip_norm=CLIP_NORM, eval_fn=eval_fn, eval_every=eval_every, seed=seed, progress=progress)
+
+
+@torch.no_grad()
+def evaluate(model: Seq2Seq, split: EncodedDates, max_len: int = MAX_LEN):
+    """
+    Held-out metrics of a model: greedy decoding, and the teacher-forced per-character accuracy.
+
+    Inputs:
+    - model: :class:`Seq2Seq`
+    - split: :class:`EncodedDates`
+
+    Returns a tuple of:
+    - scores: dict with "exact_match" and "char_accuracy" (greedy decoding) and
+      "teacher_forced_char_accuracy" (argmax at each position given the true prefix)
+    - pred: int64 tensor of shape (N, L), the greedy outputs
+    """
+    model.eval()
+    pred, _ = model.greedy_decode(split.src, split.src_len, max_len=max_len)  # (N, L)
+    logits, _ = model(split.src, split.src_len, teacher_forcing_inputs(split.tgt))  # (N, T, V)
+    scores = {
+        "exact_match": exact_match(pred, split.tgt),
+        "char_accuracy": char_accuracy(pred, split.tgt),
+        "teacher_forced_char_accuracy": char_accuracy(logits.argmax(dim=-1), split.tgt),
+    }
+    return scores, pred
+
+
+def per_style_exact_match(pred, tgt, style: np.ndarray, n_styles: int) -> np.ndarray:
+    """
+    Exact match per style.
+
+    Inputs:
+    - pred: Integer tensor of shape (N, L1); tgt: Integer tensor of shape (N, L2)
+    - style: Integer array of shape (N,), the style of each example
+    - n_styles: Integer number of styles K
+
+    Returns:
+    - accuracy: Array of shape (K,) (NaN for a style without examples)
+    """
+    pred, tgt = truncate_at_eos(pred), truncate_at_eos(tgt)
+    L = max(pred.shape[1], tgt.shape[1])
+    pred = torch.nn.functional.pad(pred, (0, L - pred.shape[1]))
+    tgt = torch.nn.functional.pad(tgt, (0, L - tgt.shape[1]))
+    hit = (pred == tgt).all(dim=1).numpy().astype(np.float64)  # (N,)
+    style = np.asarray(style)
+    counts = np.bincount(style, minlength=n_styles).astype(np.float64)  # (K,)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.bincount(style, weights=hit, minlength=n_styles) / counts
+
+
+# ----------------------------------------------------------------------------
+# baselines
+# ----------------------------------------------------------------------------
+
+
+def mode_baseline(train_targets: Sequence[str]) -> str:
+    """
+    The most common character at each position of the training targets.
+
+    Inputs:
+    - train_targets: Sequence of ISO date strings of equal length
+
+    Returns:
+    - answer: String, the same prediction for every input
+    """
+    arr = np.array([list(t) for t in train_targets])  # (N, 10) characters
+    out = []
+    for col in arr.T:  # ten positions
+        chars, counts = np.unique(col, return_counts=True)
+        out.append(chars[np.argmax(counts)])
+    return "".join(out)
+
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+#: English month names as CLDR writes them: full, three letters, and British "Sept"
+_MONTH_WORDS = {**{m: i + 1 for i, m in enumerate(_MONTHS_EN)},
+                **{m[:3]: i + 1 for i, m in enumerate(_MONTHS_EN)}, "Sept": 9}
+_WEEKDAY = re.compile(r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*, ")
+_RULES = (
+    (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2})"), ("m", "d", "yy")),  # en_US short: 3/9/87
+    (re.compile(r"(\d{2})/(\d{2})/(\d{4})"), ("d", "m", "y")),  # en_GB short: 09/03/1987
+    (re.compile(r"([A-Z][a-z]+) (\d{1,2}), (\d{4})"), ("month", "d", "y")),  # en_US: March 9, 1987
+    (re.compile(r"(\d{1,2}) ([A-Z][a-z]+) (\d{4})"), ("d", "month", "y")),  # en_GB: 9 March 1987
+)
+
+
+def parse_english(text: str) -> Optional[str]:
+    """
+    A hand-written parser for the nine English styles; None for anything else.
+
+    It strips an English weekday, then tries four regular expressions (US and
+    British numeric dates, US and British dates with a month name). Two-digit
+    years follow the data set's convention, 50-99 -> 19xx and 00-49 -> 20xx.
+
+    Inputs:
+    - text: String
+
+    Returns:
+    - iso: "YYYY-MM-DD", or None when no rule applies (or the date does not exist)
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"text: expected a string, got {type(text).__name__}")
+    body = _WEEKDAY.sub("", text)
+    for pattern, fields in _RULES:
+        match = pattern.fullmatch(body)
+        if match is None:
+            continue
+        parts = dict(zip(fields, match.groups()))
+        if "month" in parts:
+            if parts["month"] not in _MONTH_WORDS:
+                return None
+            month = _MONTH_WORDS[parts["month"]]
+        else:
+            month = int(parts["m"])
+        if "yy" in parts:
+            yy = int(parts["yy"])
+            year = 1900 + yy if yy >= 50 else 2000 + yy
+        else:
+            year = int(parts["y"])
+        try:
+            return str(np.datetime64(f"{year:04d}-{month:02d}-{int(parts['d']):02d}", "D"))
+        except ValueError:
+            return None
+    return None
+
+
+def _string_scores(pred: List[str], target: List[str]) -> Dict[str, float]:
+    """Exact match and per-character accuracy (+1 position for <eos>) of string predictions."""
+    exact = np.mean([p == t for p, t in zip(pred, target)])
+    hits = total = 0
+    for p, t in zip(pred, target):
+        total += len(t) + 1  # characters and <eos>
+        hits += sum(a == b for a, b in zip(p, t)) + (len(p) == len(t))
+    return {"exact_match": float(exact), "char_accuracy": hits / total}
+
+
+def baselines(data: DatesData, split: str = "test") -> Dict[str, Dict[str, float]]:
+    """
+    Scores of the two baselines on one split.
+
+    Returns:
+    - dict "mode" and "english_rules" -> {"exact_match", "char_accuracy"}; "mode"
+      also holds its "answer", "english_rules" its "coverage" (share of inputs it parses)
+    """
+    ex = data.split(split)
+    answer = mode_baseline(data.train.target)
+    mode = _string_scores([answer] * len(ex), ex.target)
+    mode["answer"] = answer
+    parsed = [parse_english(s) for s in ex.source]
+    rules = _string_scores([p or "" for p in parsed], ex.target)
+    rules["coverage"] = float(np.mean([p is not None for p in parsed]))
+    return {"mode": mode, "english_rules": rules}
+
+
+# ----------------------------------------------------------------------------
+# the experiment
+# ----------------------------------------------------------------------------
+
+
+def experiment(seconds: float, seed: int = 0, max_seconds: Optional[float] = None,
+               data: Optional[DatesData] = None, progress: bool = False) -> DatesExperiment:
+    """
+    Generate the data, train both models with the same step budget, evaluate on the test dates.
+
+    Inputs:
+    - seconds: Float total budget; each model gets round(STEPS_PER_SECOND * seconds)
+      steps (at least 1)
+    - seed: Integer seed (data, initialisation, minibatches)
+    - max_seconds: Float wall-time safety net for both trainings together (default
+      ``seconds``), split PLAIN_SHARE : 1 - PLAIN_SHARE; a generous net keeps a run on
+      a busy machine reproducible (it still stops on its step budget)
+    - data: Optional :class:`DatesData` already generated with
+      ``load_dates(N_TRAIN, N_VAL, N_TEST, seed=seed)`` (saves generating it twice)
+    - progress: Boolean, show tqdm bars
+
+    Returns:
+    - exp: :class:`DatesExperiment`
+    """
+    if not (isinstance(seconds, (int, float)) and np.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"seconds: expected a positive number, got {seconds!r}")
+    net = float(seconds if max_seconds is None else max_seconds)
+    if not (np.isfinite(net) and net > 0):
+        raise ValueError(f"max_seconds: expected a positive number, got {max_seconds!r}")
+    set_seed(seed)
+    if data is None:
+        data = load_dates(N_TRAIN, N_VAL, N_TEST, seed=seed)
+    elif not isinstance(data, DatesData):
+        raise ValueError(f"data: expected a DatesData from load_dates, got {type(data).__name__}")
+    train_set, val_set, test_set = data.encode("train"), data.encode("val"), data.encode("test")
+    steps = max(1, int(round(STEPS_PER_SECOND * seconds)))
+    nets = {"plain": PLAIN_SHARE * net, "attention": (1 - PLAIN_SHARE) * net}
+    models, results, test, preds = {}, {}, {}, {}
+    for name in MODELS:
+        model = make_model(data, attention=(name == "attention"), seed=seed)
+        results[name] = fit(model, train_set, val_set, max_steps=steps, max_seconds=nets[name],
+                            seed=seed, progress=progress)
+        test[name], preds[name] = evaluate(model, test_set)
+        models[name] = model
+    return DatesExperiment(data=data, models=models, results=results, test=test, predictions=preds,
+                           baselines=baselines(data, "test"), steps=steps, seconds=float(seconds), seed=int(seed))
+
+
+def metrics(exp: DatesExperiment) -> dict:
+    """
+    JSON-able summary of an experiment.
+
+    Returns:
+    - dict with, per model ("plain", "attention"): test "exact_match",
+      "char_accuracy", "teacher_forced_char_accuracy", "per_style_exact_match",
+      "parameters", "steps", "seconds", "stopped", "final_train_loss",
+      "val_exact_match" (list of [step, value]); "baselines"; the sizes of the
+      splits; the budget and the seed.
+    """
+    data = exp.data
+    out = {"baselines": exp.baselines}
+    tgt = data.encode("test").tgt
+    for name in MODELS:
+        res = exp.results[name]
+        per_style = per_style_exact_match(exp.predictions[name], tgt, data.test.style, len(data.styles))
+        out[name] = {
+            **{k: float(v) for k, v in exp.test[name].items()},
+            "per_style_exact_match": {style_name(s): float(a) for s, a in zip(data.styles, per_style)},
+            "parameters": int(sum(p.numel() for p in exp.models[name].parameters())),
+            "steps": int(res.steps),
+            "seconds": float(res.seconds),
+            "stopped": res.stopped,
+            "final_train_loss": float(res.final_loss),
+            "val_exact_match": [[int(s), float(v)] for s, v in res.evals],
+        }
+    out.update({
+        "n_train": len(data.train), "n_val": len(data.val), "n_test": len(data.test),
+        "n_styles": len(data.styles), "step_budget": int(exp.steps), "batch_size": BATCH_SIZE,
+        "seconds": float(exp.seconds), "seed": int(exp.seed),
+    })
+    return out
+
+
+def run(seconds: float, seed: int = 0) -> dict:
+    """
+    Train and evaluate both models; return JSON-able metrics (see :func:`metrics`).
+
+    Inputs:
+    - seconds: Float total training budget, split between the two models
+    - seed: Integer seed
+    """
+    if not (isinstance(seconds, (int, float)) and seconds > 0):
+        raise ValueError(f"seconds: expected a positive number, got {seconds!r}")
+    torch.set_num_threads(1)  # tiny models: one thread is fastest and reproducible
+    start = time.perf_counter()
+    out = metrics(experiment(seconds, seed=seed))
+    out["wall_seconds"] = time.perf_counter() - start
+    return out

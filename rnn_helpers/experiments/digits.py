@@ -1,0 +1,351 @@
+"""Chapter 8: 8x8 handwritten digits read row by row, against logistic regression on the pixels.
+
+Data: ``sklearn.datasets.load_digits`` (ships with scikit-learn, BSD licence):
+1797 images of 8x8 pixels with 17 grey levels (0..16), a copy of the test
+part of the UCI "Optical Recognition of Handwritten Digits" data (Alpaydin
+and Kaynak, 1998). Pixels are divided by 16. The split is stratified,
+60/20/20 (train/validation/test), with
+:func:`rnn_helpers.data.names.stratified_split`.
+
+The RNN reads an image as a sequence of T = 8 rows of D = 8 pixels (the
+"sequential MNIST" idea on a data set that needs no download), keeps the
+state after the last row and classifies it with a linear layer and a softmax
+(:class:`RowReader`). All sequences have the same length, so no padding is
+involved. Baseline: multinomial logistic regression on the 64 pixels, its C
+chosen on the validation part.
+
+A second experiment trains the same network with a squared error between the
+softmax output and the one-hot target (the recipe of one of the course's
+source articles) instead of cross-entropy, with Adam and with plain SGD with
+momentum, for the same number of steps.
+
+``python -m rnn_helpers.experiments digits --seconds 300``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rnn_helpers.experiments.names import (
+    accuracy,
+    confusion_matrix,
+    macro_f1,
+    one_thread,
+    paired_bootstrap,
+    train_best,
+)
+from rnn_helpers.data.names import stratified_split
+from rnn_helpers.models.training import set_seed
+
+__all__ = [
+    "STEPS_PER_SECOND",
+    "MODEL_DEFAULTS",
+    "DigitsTask",
+    "prepare",
+    "RowReader",
+    "softmax_mse",
+    "train_reader",
+    "predict",
+    "fit_logistic",
+    "compare_losses",
+    "experiment",
+    "run",
+]
+
+#: Step budget per second: about half of what one quiet CPU core manages.
+STEPS_PER_SECOND = 100
+#: The network and optimiser of the main model.
+MODEL_DEFAULTS: Dict[str, Any] = dict(
+    cell="lstm", hidden=64, batch=64, lr=1e-2, momentum=0.9, clip_norm=1.0, eval_every=50,
+)
+#: Learning rates of the loss comparison, per optimiser.
+COMPARISON_LR = {"adam": 1e-2, "sgd": 0.1}
+
+
+@dataclass
+class DigitsTask:
+    """
+    Attributes:
+    - images: Array of shape (M, 8, 8), float32 in [0, 1]
+    - labels: Integer array of shape (M,), the digit 0..9
+    - train, val, test: Sorted index arrays
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+
+
+def prepare(seed: int = 0, fractions: Sequence[float] = (0.6, 0.2, 0.2)) -> DigitsTask:
+    """
+    Load ``load_digits`` (offline), scale pixels to [0, 1], split per class.
+
+    Inputs:
+    - seed: Non-negative integer for the split
+    - fractions: Train/validation/test proportions
+
+    Returns:
+    - task: DigitsTask with 1797 images
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = (digits.images / 16.0).astype(np.float32)  # (M, 8, 8)
+    labels = digits.target.astype(np.int64)  # (M,)
+    train_idx, val_idx, test_idx = stratified_split(labels, fractions, seed=seed)
+    return DigitsTask(images, labels, train_idx, val_idx, test_idx)
+
+
+class RowReader(torch.nn.Module):
+    """
+    Many-to-one RNN over the rows of an image: x (N, T, D) -> logits (N, Q).
+
+    Inputs of the constructor:
+    - D: Pixels per row (input size); Q: number of classes
+    - hidden: Hidden size H
+    - cell: "lstm", "gru" or "rnn"
+    - read: "rows" (x[:, t] is row t) or "columns" (the image transposed first)
+    """
+
+    def __init__(self, D: int = 8, Q: int = 10, *, hidden: int = 64, cell: str = "lstm", read: str = "rows"):
+        super().__init__()
+        cells = {"gru": torch.nn.GRU, "lstm": torch.nn.LSTM, "rnn": torch.nn.RNN}
+        if cell not in cells:
+            raise ValueError(f"cell: expected one of {sorted(cells)}, got {cell!r}")
+        if read not in ("rows", "columns"):
+            raise ValueError(f"read: expected 'rows' or 'columns', got {read!r}")
+        self.read = read
+        self.rnn = cells[cell](D, hidden, batch_first=True)
+        self.head = torch.nn.Linear(hidden, Q)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 3:
+            raise ValueError(f"x: expected shape (N, T, D), got {tuple(x.shape)}")
+        if self.read == "columns":
+            x = x.transpose(1, 2)  # (N, D, T): column j becomes step j
+        out, _ = self.rnn(x)  # (N, T, H)
+        return self.head(out[:, -1])  # (N, Q): every image has all T rows, no padding
+
+
+def softmax_mse(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """
+    Squared error between softmax(logits) and the one-hot targets, summed over classes, mean over the batch.
+
+    Inputs:
+    - logits: Tensor of shape (N, Q)
+    - y: LongTensor of shape (N,)
+
+    Returns:
+    - loss: Scalar tensor
+    """
+    p = torch.softmax(logits, dim=-1)  # (N, Q)
+    onehot = F.one_hot(y, logits.shape[-1]).to(p.dtype)  # (N, Q)
+    return ((p - onehot) ** 2).sum(dim=-1).mean()
+
+
+def predict(model: torch.nn.Module, task: DigitsTask, idx: np.ndarray) -> np.ndarray:
+    """Predicted digits for the images at ``idx`` (shape (K,)) -> integer array (K,)."""
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        pred = model(torch.from_numpy(task.images[np.asarray(idx)])).argmax(dim=-1).numpy()
+    model.train(was_training)
+    return pred
+
+
+def train_reader(task: DigitsTask, *, steps: int, seconds: float, seed: int = 0, loss: str = "ce",
+                 optimizer: str = "adam", lr: Optional[float] = None, **overrides):
+    """
+    Train a :class:`RowReader`; keep the checkpoint with the best validation accuracy.
+
+    Inputs:
+    - task: DigitsTask
+    - steps, seconds: Step budget and time budget (safety net)
+    - seed: Seeds initialisation and batches
+    - loss: "ce" (cross-entropy on the logits) or "mse" (:func:`softmax_mse`)
+    - optimizer: "adam" or "sgd" (with momentum MODEL_DEFAULTS["momentum"])
+    - lr: Learning rate (default: MODEL_DEFAULTS["lr"] for Adam, COMPARISON_LR["sgd"] for SGD)
+    - overrides: Keys of MODEL_DEFAULTS to change, and read="columns"
+
+    Returns a tuple of:
+    - model: RowReader in eval mode
+    - result: TrainResult (result.evals: validation accuracy every eval_every steps)
+    - best_step: Integer
+    """
+    cfg = {**MODEL_DEFAULTS, **overrides}
+    unknown = set(cfg) - set(MODEL_DEFAULTS) - {"read"}
+    if unknown:
+        raise ValueError(f"overrides: unknown settings {sorted(unknown)}")
+    if loss not in ("ce", "mse"):
+        raise ValueError(f"loss: expected 'ce' or 'mse', got {loss!r}")
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer: expected 'adam' or 'sgd', got {optimizer!r}")
+    set_seed(seed)
+    model = RowReader(task.images.shape[2], 10, hidden=cfg["hidden"], cell=cfg["cell"],
+                      read=cfg.get("read", "rows"))
+    if lr is None:
+        lr = cfg["lr"] if optimizer == "adam" else COMPARISON_LR["sgd"]
+    opt = (torch.optim.Adam(model.parameters(), lr=lr) if optimizer == "adam"
+           else torch.optim.SGD(model.parameters(), lr=lr, momentum=cfg["momentum"]))
+    images, labels = torch.from_numpy(task.images), torch.from_numpy(task.labels)
+    B = cfg["batch"]
+
+    def batch_fn(step, rng):
+        idx = torch.from_numpy(rng.choice(task.train, size=B, replace=False))
+        return images[idx], labels[idx]  # (B, 8, 8), (B,)
+
+    def loss_fn(m, batch):
+        x, y = batch
+        logits = m(x)  # (B, 10)
+        return F.cross_entropy(logits, y) if loss == "ce" else softmax_mse(logits, y)
+
+    def val_fn(m):
+        return accuracy(task.labels[task.val], predict(m, task, task.val))
+
+    result, best_step = train_best(model, batch_fn, loss_fn, val_fn, max_steps=steps, max_seconds=seconds,
+                                   lr=lr, optimizer=opt, clip_norm=cfg["clip_norm"],
+                                   eval_every=cfg["eval_every"], seed=seed)
+    model.eval()
+    return model, result, best_step
+
+
+def fit_logistic(task: DigitsTask, Cs: Sequence[float] = (0.1, 1.0, 10.0)):
+    """
+    Multinomial logistic regression on the 64 pixels, C chosen on the validation part.
+
+    Returns a tuple of:
+    - model: Fitted sklearn LogisticRegression (predict on arrays of shape (K, 64))
+    - C: The chosen C
+    - val_accuracy: Its validation accuracy
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    flat = task.images.reshape(len(task.images), -1)  # (M, 64)
+    best = None
+    for C in Cs:
+        model = LogisticRegression(C=C, solver="newton-cg", max_iter=1000)
+        model.fit(flat[task.train], task.labels[task.train])
+        acc = accuracy(task.labels[task.val], model.predict(flat[task.val]))
+        if best is None or acc > best[2]:
+            best = (model, float(C), acc)
+    return best
+
+
+def compare_losses(task: DigitsTask, *, steps: int, seconds: float, seed: int = 0,
+                   eval_every: Optional[int] = None) -> Dict[str, Dict[str, Any]]:
+    """
+    Train the same RowReader with cross-entropy and with softmax + squared error, with Adam and SGD.
+
+    Inputs:
+    - task: DigitsTask
+    - steps: Step budget of each of the four runs; seconds: time budget of each
+    - seed: The same seed (same initial weights, same batches) for all four
+    - eval_every: Steps between validation evaluations (default: max(5, steps // 10))
+
+    Returns:
+    - runs: dict "ce/adam", "mse/adam", "ce/sgd", "mse/sgd" -> dict with
+      "steps" (list), "val_accuracy" (list, one per evaluation, *before*
+      checkpoint selection), "test_accuracy" (of the best validation checkpoint)
+      and "lr"
+    """
+    if eval_every is None:
+        eval_every = max(5, steps // 10)
+    runs = {}
+    for opt in ("adam", "sgd"):
+        for loss in ("ce", "mse"):
+            model, result, _ = train_reader(task, steps=steps, seconds=seconds, seed=seed, loss=loss,
+                                            optimizer=opt, lr=COMPARISON_LR[opt], eval_every=eval_every)
+            runs[f"{loss}/{opt}"] = {
+                "steps": [int(s) for s, _ in result.evals],
+                "val_accuracy": [float(v) for _, v in result.evals],
+                "test_accuracy": accuracy(task.labels[task.test], predict(model, task, task.test)),
+                "lr": COMPARISON_LR[opt],
+            }
+    return runs
+
+
+def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
+               comparison_steps: Optional[int] = None,
+               task: Optional[DigitsTask] = None) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """
+    Train the row-reading RNN and the baseline; compare the two losses.
+
+    Half of ``seconds`` goes to the main model, an eighth to each of the four
+    runs of the loss comparison.
+
+    Inputs:
+    - seconds: Total time budget of the training runs (> 0)
+    - seed: Non-negative integer
+    - steps: Step budget of the main model (default STEPS_PER_SECOND * seconds / 2)
+    - comparison_steps: Step budget of each comparison run (default STEPS_PER_SECOND * seconds / 8)
+    - task: A prepared DigitsTask (default prepare(seed))
+
+    Returns a tuple of:
+    - metrics: JSON-able dict (see :func:`run`)
+    - artefacts: dict with "model", "task", "result", "logistic", "pred_rnn", "pred_logistic"
+    """
+    if not seconds > 0:
+        raise ValueError(f"seconds: expected a positive number, got {seconds!r}")
+    start = time.perf_counter()
+    task = task if task is not None else prepare(seed)
+    steps = int(steps) if steps is not None else max(1, int(round(STEPS_PER_SECOND * seconds / 2)))
+    if comparison_steps is None:
+        comparison_steps = max(1, int(round(STEPS_PER_SECOND * seconds / 8)))
+    y_test = task.labels[task.test]
+
+    model, result, best_step = train_reader(task, steps=steps, seconds=seconds / 2, seed=seed)
+    pred_rnn = predict(model, task, task.test)
+    logistic, C, val_lr = fit_logistic(task)
+    pred_lr = logistic.predict(task.images[task.test].reshape(len(task.test), -1))
+    low, high = paired_bootstrap(pred_rnn == y_test, pred_lr == y_test, seed=seed)
+    runs = compare_losses(task, steps=int(comparison_steps), seconds=seconds / 8, seed=seed)
+
+    metrics = {
+        "task": "load_digits 8x8 images, read row by row (T=8, D=8)",
+        "n_train": int(len(task.train)), "n_val": int(len(task.val)), "n_test": int(len(task.test)),
+        "rnn": {
+            "model": f"{MODEL_DEFAULTS['cell'].upper()}, H={MODEL_DEFAULTS['hidden']}, last state -> linear",
+            "test_accuracy": accuracy(y_test, pred_rnn),
+            "test_macro_f1": macro_f1(y_test, pred_rnn, 10),
+            "val_accuracy": max(v for _, v in result.evals) if result.evals else float("nan"),
+            "steps": result.steps, "best_step": best_step, "stopped": result.stopped,
+            "train_seconds": round(result.seconds, 2), "final_train_loss": result.final_loss,
+            "n_params": int(sum(p.numel() for p in model.parameters())),
+        },
+        "baseline_logistic_regression": {
+            "model": "logistic regression on the 64 pixels",
+            "test_accuracy": accuracy(y_test, pred_lr), "test_macro_f1": macro_f1(y_test, pred_lr, 10),
+            "val_accuracy": val_lr, "C": C, "n_params": int(logistic.coef_.size + logistic.intercept_.size),
+        },
+        "rnn_minus_logistic_ci95": [low, high],
+        "loss_comparison": runs,
+        "confusion_matrix_rnn": confusion_matrix(y_test, pred_rnn, 10).tolist(),
+        "seconds_total": round(time.perf_counter() - start, 2),
+        "seed": seed,
+    }
+    artefacts = {"model": model, "task": task, "result": result, "logistic": logistic,
+                 "pred_rnn": pred_rnn, "pred_logistic": pred_lr}
+    return metrics, artefacts
+
+
+def run(seconds: float, seed: int = 0) -> Dict[str, Any]:
+    """
+    Train and evaluate (see :func:`experiment`) on one CPU thread; return JSON-able metrics.
+
+    Returns:
+    - metrics: dict with the test accuracy and macro-F1 of the RNN and of the
+      logistic-regression baseline, a 95 % paired bootstrap interval of their
+      difference, the RNN's confusion matrix, and the loss comparison
+      (validation curves and test accuracy of cross-entropy vs softmax +
+      squared error, with Adam and with SGD)
+    """
+    with one_thread():
+        return experiment(seconds, seed)[0]

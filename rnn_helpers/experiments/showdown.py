@@ -1,0 +1,580 @@
+"""The long-range showdown: RNN vs LSTM vs GRU on the adding (or copy) task.
+
+Each run trains one ``torch.nn`` recurrent layer (``RNN`` with tanh, ``LSTM``
+or ``GRU``, PyTorch's default initialisation) with a small read-out on fresh
+batches of a task from :mod:`rnn_helpers.data.tasks`, for a fixed *step budget*
+(plus a wall-clock safety net), and measures the error on one fixed held-out
+batch every ``eval_every`` steps. The results come back as a tidy table, one
+row per (model, T): final held-out error, success, steps, seconds.
+
+Tasks
+-----
+``"adding"`` (Hochreiter & Schmidhuber 1997; the variant of Le et al. 2015):
+two features per step, a value in [0, 1) and a marker; the target, read
+after step T, is the sum of the two marked values. The error is the mean
+squared error; predicting the constant 1 scores 1/6 (about 0.167), the
+baseline. A run *succeeds* when its held-out MSE ends below ``threshold``
+(0.05 by default), well below the baseline. ``T`` is the sequence length.
+
+``"copy"`` (the layout of Arjovsky et al. 2016): ``copy_length`` symbols, a
+delay of ``T`` blank steps (the last one a "go" marker), then the symbols
+must be written back in order. The error is the fraction of wrong symbols
+on the answer steps; guessing scores 1 - 1/V. Success: error below
+``threshold`` (0.1 by default).
+
+Runs may stop early once the mean training loss of the last 20 steps is at
+or below ``target_loss`` (by default 0.01 for adding, 0.05 for copy): the
+``steps`` column then says how quickly a model learned the task.
+
+Example::
+
+    from rnn_helpers.experiments.showdown import run_showdown
+    result = run_showdown(lengths=(10, 30, 60), max_steps=800)
+    result.to_frame()          # pandas DataFrame (pandas imported lazily)
+    print(result.to_markdown())
+
+Command line (the same defaults)::
+
+    python -m rnn_helpers.experiments.showdown --lengths 10 30 60 --max-steps 800
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rnn_helpers.data import tasks
+from rnn_helpers.models.training import train
+
+__all__ = [
+    "CELLS",
+    "TASKS",
+    "Reader",
+    "make_model",
+    "RunResult",
+    "ShowdownResult",
+    "run_one",
+    "run_showdown",
+    "state_gradient_norms",
+    "main",
+]
+
+#: The recurrent layers of the showdown.
+CELLS = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+
+#: Display names used in tables and legends.
+NAMES = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
+
+#: Per task: default success threshold, default early-stopping target, what the error is.
+TASKS = {
+    "adding": {"threshold": 0.05, "target_loss": 0.01, "error": "held-out MSE"},
+    "copy": {"threshold": 0.1, "target_loss": 0.05, "error": "held-out symbol error rate"},
+}
+
+
+# ----------------------------------------------------------------------------
+# models
+# ----------------------------------------------------------------------------
+
+
+class Reader(torch.nn.Module):
+    """A one-layer ``torch.nn`` RNN/LSTM/GRU with a linear read-out.
+
+    ``per_step=False`` (adding problem): one output read from the last state,
+    ``forward(x) -> (N,)`` for ``out_size == 1``. ``per_step=True`` (copy
+    task): scores at every step, ``forward(x) -> (N, T, out_size)``.
+
+    Inputs of the constructor:
+    - cell: "rnn" (tanh), "lstm" or "gru".
+    - D: input size.
+    - H: hidden size.
+    - out_size: outputs per read-out (1 for a regression, V for V classes).
+    - per_step: read out every step (True) or only the last one (False).
+    """
+
+    def __init__(self, cell: str, D: int, H: int, out_size: int = 1, per_step: bool = False):
+        super().__init__()
+        self.cell = _check_cell(cell)
+        self.rnn = CELLS[self.cell](D, H, batch_first=True)
+        self.head = torch.nn.Linear(H, out_size)
+        self.per_step = bool(per_step)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x (N, T, D) -> (N,) [last step, out_size 1], (N, out_size) or (N, T, out_size)."""
+        out, _ = self.rnn(x)  # (N, T, H)
+        if self.per_step:
+            return self.head(out)  # (N, T, out_size)
+        y = self.head(out[:, -1])  # (N, out_size)
+        return y.squeeze(-1) if y.shape[-1] == 1 else y
+
+
+def make_model(cell: str, task: str = "adding", H: int = 32, *, n_symbols: int = 8, seed: int = 0) -> Reader:
+    """A freshly initialised :class:`Reader` for ``task`` (torch seeded with ``seed`` first).
+
+    Inputs:
+    - cell: "rnn", "lstm" or "gru".
+    - task: "adding" (D = 2, one output from the last state) or "copy"
+      (D = V + 2, V scores per step).
+    - H: hidden size.
+    - n_symbols: V, the copy task's number of data symbols.
+    - seed: torch seed for the initialisation.
+
+    Returns:
+    - model: a float32 :class:`Reader`.
+    """
+    task = _check_task(task)
+    H = _check_int("H", H, 1)
+    seed = _check_int("seed", seed, 0)
+    torch.manual_seed(seed)
+    if task == "adding":
+        return Reader(cell, 2, H)
+    V = _check_int("n_symbols", n_symbols, 2)
+    return Reader(cell, V + 2, H, out_size=V, per_step=True)
+
+
+# ----------------------------------------------------------------------------
+# results
+# ----------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    """One training run.
+
+    - model: "rnn", "lstm" or "gru"; T: the sequence length (adding) or delay (copy).
+    - error: held-out error at the end; baseline: the memoryless baseline's error.
+    - success: error < threshold; steps: optimiser steps taken; seconds: wall time.
+    - stopped: "steps", "target" or "time" (why training stopped).
+    - curve: list of (step, held-out error), starting at step 0 (before training).
+    - losses: training loss at every step; n_params: trainable parameters.
+    - net: the trained :class:`Reader` (not part of the table).
+    """
+
+    model: str
+    T: int
+    error: float
+    baseline: float
+    success: bool
+    steps: int
+    seconds: float
+    stopped: str
+    curve: List[Tuple[int, float]] = field(default_factory=list)
+    losses: List[float] = field(default_factory=list)
+    n_params: int = 0
+    net: Optional[torch.nn.Module] = field(default=None, repr=False)
+
+    def row(self) -> Dict[str, Any]:
+        """The tidy-table row: model, T, error, success, steps, seconds."""
+        return {
+            "model": NAMES[self.model],
+            "T": self.T,
+            "error": self.error,
+            "success": self.success,
+            "steps": self.steps,
+            "seconds": self.seconds,
+        }
+
+
+@dataclass
+class ShowdownResult:
+    """All runs of a showdown, with helpers to tabulate them.
+
+    - runs: list of :class:`RunResult`, in the order (T, model).
+    - task: "adding" or "copy"; threshold: the success threshold.
+    - settings: the arguments the runs used (for the record).
+    """
+
+    runs: List[RunResult]
+    task: str
+    threshold: float
+    settings: Dict[str, Any] = field(default_factory=dict)
+
+    def rows(self) -> List[Dict[str, Any]]:
+        """One dict per run: model, T, error, success, steps, seconds."""
+        return [r.row() for r in self.runs]
+
+    def to_frame(self):
+        """The table as a pandas DataFrame (pandas is imported only here)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows(), columns=["model", "T", "error", "success", "steps", "seconds"])
+
+    def to_markdown(self, digits: int = 3) -> str:
+        """The table as GitHub/MyST markdown, without any extra dependency."""
+        lines = [
+            f"| model | T | {TASKS[self.task]['error']} | success | steps | seconds |",
+            "| --- | ---: | ---: | :---: | ---: | ---: |",
+        ]
+        for r in self.runs:
+            lines.append(
+                f"| {NAMES[r.model]} | {r.T} | {r.error:.{digits}f} | {'yes' if r.success else 'no'} "
+                f"| {r.steps} | {r.seconds:.1f} |"
+            )
+        return "\n".join(lines)
+
+    def get(self, model: str, T: int) -> RunResult:
+        """The run of ``model`` at length ``T`` (KeyError if there is none)."""
+        for r in self.runs:
+            if r.model == model and r.T == T:
+                return r
+        raise KeyError(f"no run for model={model!r}, T={T!r}")
+
+    @property
+    def lengths(self) -> List[int]:
+        """The lengths T, ascending."""
+        return sorted({r.T for r in self.runs})
+
+    @property
+    def models(self) -> List[str]:
+        """The models, in the order they were run."""
+        return list(dict.fromkeys(r.model for r in self.runs))
+
+    def shortest_failure(self, model: str) -> Optional[int]:
+        """The shortest T at which ``model`` failed, or None if it succeeded everywhere."""
+        failed = [r.T for r in self.runs if r.model == model and not r.success]
+        return min(failed) if failed else None
+
+    def longest_success(self, model: str) -> Optional[int]:
+        """The longest T at which ``model`` succeeded, or None if it never did."""
+        ok = [r.T for r in self.runs if r.model == model and r.success]
+        return max(ok) if ok else None
+
+    @property
+    def seconds(self) -> float:
+        """Total training time of all runs."""
+        return float(sum(r.seconds for r in self.runs))
+
+
+# ----------------------------------------------------------------------------
+# running
+# ----------------------------------------------------------------------------
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_positive(name: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real) or not (
+        math.isfinite(value) and value > 0
+    ):
+        raise ValueError(f"{name}: expected a positive finite number, got {value!r}")
+    return float(value)
+
+
+def _check_cell(cell: Any) -> str:
+    if not isinstance(cell, str) or cell.lower() not in CELLS:
+        raise ValueError(f"cell: expected one of 'rnn', 'lstm', 'gru', got {cell!r}")
+    return cell.lower()
+
+
+def _check_task(task: Any) -> str:
+    if task not in TASKS:
+        raise ValueError(f"task: expected 'adding' or 'copy', got {task!r}")
+    return task
+
+
+def _task_data(task: str, T: int, copy_length: int, n_symbols: int):
+    """(task function, its keyword arguments) for a length T."""
+    if task == "adding":
+        return tasks.adding_problem, {"T": T}
+    return tasks.copy_task, {"length": copy_length, "delay": T, "n_symbols": n_symbols}
+
+
+def _loss_fn(task: str):
+    if task == "adding":
+
+        def loss(model, batch):
+            x, y = batch
+            return F.mse_loss(model(x), y)
+
+    else:
+
+        def loss(model, batch):
+            x, y = batch
+            scores = model(x)  # (N, T, V)
+            return F.cross_entropy(scores.reshape(-1, scores.shape[-1]), y.reshape(-1),
+                                   ignore_index=tasks.IGNORE_INDEX)
+
+    return loss
+
+
+def _error_fn(task: str, x_val: torch.Tensor, y_val: torch.Tensor):
+    """eval_fn(model) -> the held-out error of the task."""
+    if task == "adding":
+        return lambda model: float(F.mse_loss(model(x_val), y_val))
+    answer = y_val != tasks.IGNORE_INDEX  # (n, T) steps that carry a target
+
+    def error(model):
+        pred = model(x_val).argmax(dim=-1)  # (n, T)
+        return float((pred[answer] != y_val[answer]).float().mean())
+
+    return error
+
+
+def _baseline(task: str, y_val: torch.Tensor, n_symbols: int) -> float:
+    """The memoryless baseline's held-out error: predict 1 (adding) or guess (copy)."""
+    if task == "adding":
+        return float(((y_val - 1.0) ** 2).mean())
+    return 1.0 - 1.0 / n_symbols
+
+
+def run_one(
+    cell: str,
+    T: int,
+    *,
+    task: str = "adding",
+    H: int = 32,
+    batch_size: int = 32,
+    max_steps: int = 800,
+    lr: float = 1e-2,
+    clip_norm: Optional[float] = 1.0,
+    target_loss: Any = "auto",
+    threshold: Optional[float] = None,
+    n_eval: int = 1000,
+    eval_every: int = 50,
+    eval_seed: int = 12345,
+    seed: int = 0,
+    max_seconds: float = 60.0,
+    copy_length: int = 5,
+    n_symbols: int = 8,
+) -> RunResult:
+    """Train one model on one length and measure it on a fixed held-out batch.
+
+    Inputs:
+    - cell: "rnn" (tanh), "lstm" or "gru".
+    - T: sequence length (adding) or delay (copy), an integer >= 2 (adding) or >= 1.
+    - task: "adding" or "copy".
+    - H: hidden size.
+    - batch_size: sequences per training step (fresh ones every step).
+    - max_steps: the step budget.
+    - lr: Adam's learning rate.
+    - clip_norm: global gradient-norm clipping threshold, or None.
+    - target_loss: stop once the mean training loss of the last 20 steps is at or
+      below it; "auto" for the task's default (``TASKS``), None to never stop early.
+    - threshold: success threshold on the held-out error (None: the task's default).
+    - n_eval: size of the held-out batch, drawn from ``eval_seed`` (the same for
+      every model at a given T).
+    - eval_every: measure the held-out error every this many steps.
+    - seed: seeds the initialisation and the stream of training batches.
+    - max_seconds: wall-clock safety net per run (the step budget is the real limit).
+    - copy_length, n_symbols: the copy task's S and V.
+
+    Returns:
+    - RunResult.
+    """
+    cell = _check_cell(cell)
+    task = _check_task(task)
+    T = _check_int("T", T, 2 if task == "adding" else 1)
+    H = _check_int("H", H, 1)
+    batch_size = _check_int("batch_size", batch_size, 1)
+    max_steps = _check_int("max_steps", max_steps, 1)
+    n_eval = _check_int("n_eval", n_eval, 1)
+    eval_every = _check_int("eval_every", eval_every, 1)
+    eval_seed = _check_int("eval_seed", eval_seed, 0)
+    seed = _check_int("seed", seed, 0)
+    copy_length = _check_int("copy_length", copy_length, 1)
+    n_symbols = _check_int("n_symbols", n_symbols, 2)
+    lr = _check_positive("lr", lr)
+    max_seconds = _check_positive("max_seconds", max_seconds)
+    if clip_norm is not None:
+        clip_norm = _check_positive("clip_norm", clip_norm)
+    threshold = TASKS[task]["threshold"] if threshold is None else _check_positive("threshold", threshold)
+    if isinstance(target_loss, str):
+        if target_loss != "auto":
+            raise ValueError(f"target_loss: expected a positive number, None or 'auto', got {target_loss!r}")
+        target_loss = TASKS[task]["target_loss"]
+    elif target_loss is not None:
+        target_loss = _check_positive("target_loss", target_loss)
+
+    fn, kwargs = _task_data(task, T, copy_length, n_symbols)
+    x_val, y_val = tasks.fixed_batch(fn, n_eval, seed=eval_seed, **kwargs)
+    model = make_model(cell, task, H, n_symbols=n_symbols, seed=seed)
+    error_fn = _error_fn(task, x_val, y_val)
+    with torch.no_grad():
+        model.eval()
+        curve = [(0, float(error_fn(model)))]
+    result = train(
+        model,
+        tasks.make_batch_fn(fn, batch_size, **kwargs),
+        _loss_fn(task),
+        max_steps=max_steps,
+        max_seconds=max_seconds,
+        lr=lr,
+        clip_norm=clip_norm,
+        target_loss=target_loss,
+        eval_fn=error_fn,
+        eval_every=eval_every,
+        seed=seed,
+    )
+    curve.extend((int(s), float(e)) for s, e in result.evals)
+    error = curve[-1][1]
+    return RunResult(
+        model=cell,
+        T=T,
+        error=error,
+        baseline=_baseline(task, y_val, n_symbols),
+        success=bool(error < threshold),
+        steps=result.steps,
+        seconds=result.seconds,
+        stopped=result.stopped,
+        curve=curve,
+        losses=list(result.losses),
+        n_params=sum(p.numel() for p in model.rnn.parameters()),
+        net=model,
+    )
+
+
+def run_showdown(
+    cells: Sequence[str] = ("rnn", "lstm", "gru"),
+    lengths: Sequence[int] = (10, 30, 60),
+    *,
+    task: str = "adding",
+    threshold: Optional[float] = None,
+    **kwargs: Any,
+) -> ShowdownResult:
+    """Run every model at every length (see :func:`run_one` for the keyword arguments).
+
+    Inputs:
+    - cells: models to compare, e.g. ("rnn", "lstm", "gru").
+    - lengths: sequence lengths T (adding) or delays (copy), e.g. (10, 30, 60).
+    - task: "adding" or "copy".
+    - threshold: success threshold (None: the task's default).
+    - kwargs: passed to :func:`run_one` (H, batch_size, max_steps, lr, ...).
+
+    Returns:
+    - ShowdownResult with one run per (T, model), T ascending.
+    """
+    cells = [_check_cell(c) for c in cells]
+    if not cells:
+        raise ValueError("cells: expected at least one of 'rnn', 'lstm', 'gru'")
+    lengths = list(lengths)
+    if not lengths:
+        raise ValueError("lengths: expected at least one sequence length")
+    task = _check_task(task)
+    if threshold is None:
+        threshold = TASKS[task]["threshold"]
+    runs = [
+        run_one(cell, T, task=task, threshold=threshold, **kwargs)
+        for T in sorted(lengths)
+        for cell in cells
+    ]
+    settings = {"cells": tuple(cells), "lengths": tuple(sorted(lengths)), "task": task, **kwargs}
+    return ShowdownResult(runs=runs, task=task, threshold=float(threshold), settings=settings)
+
+
+# ----------------------------------------------------------------------------
+# how far back the gradient reaches
+# ----------------------------------------------------------------------------
+
+
+def state_gradient_norms(model: Reader, x: torch.Tensor) -> np.ndarray:
+    """Mean norm of the gradient of the prediction with respect to every state.
+
+    For a :class:`Reader` with one output read from the last state (the adding
+    problem), the prediction y_n of sequence n depends on the state s_t after
+    every step t; this returns mean_n ||d y_n / d s_t|| for t = 1..T, where s_t
+    is h_t (RNN, GRU) or (h_t, c_t) stacked (LSTM). Small values far from the
+    end mean that the gradient vanishes on its way back. The model is run one
+    step at a time (the same numbers as one call) so that every state is a
+    node of the graph; parameters receive no gradient.
+
+    Inputs:
+    - model: a :class:`Reader` with ``per_step=False`` and one output.
+    - x: inputs, a float tensor of shape (N, T, D).
+
+    Returns:
+    - norms: np.ndarray of shape (T,); norms[t - 1] belongs to the state after step t.
+    """
+    if not isinstance(model, Reader) or model.per_step or model.head.out_features != 1:
+        raise ValueError("model: expected a Reader with one output read from the last state")
+    if not isinstance(x, torch.Tensor) or x.ndim != 3 or x.shape[1] < 1 or x.shape[2] != model.rnn.input_size:
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(
+            f"x: expected a tensor of shape (N, T, D) with T >= 1 and D = {model.rnn.input_size}, got {shape}"
+        )
+    was_training = model.training
+    model.eval()
+    flags = [p.requires_grad for p in model.parameters()]
+    for p in model.parameters():
+        p.requires_grad_(False)
+    try:
+        N, H = x.shape[0], model.rnn.hidden_size
+        with torch.enable_grad():
+            # a zero initial state that requires grad puts every later state into the graph
+            h0 = torch.zeros(1, N, H, dtype=x.dtype, requires_grad=True)  # (1, N, H)
+            state = (h0, torch.zeros_like(h0).requires_grad_(True)) if model.cell == "lstm" else h0
+            states = []
+            for t in range(x.shape[1]):
+                _, state = model.rnn(x[:, t : t + 1], state)  # (1, N, H) or a pair of them
+                states.append(state if isinstance(state, tuple) else (state,))
+            y = model.head(states[-1][0][0]).sum()  # read out from h_T, summed over the batch
+            grads = torch.autograd.grad(y, [u for parts in states for u in parts], allow_unused=True)
+    finally:
+        for p, flag in zip(model.parameters(), flags):
+            p.requires_grad_(flag)
+        model.train(was_training)
+    k = len(states[0])  # 1, or 2 for the LSTM's (h, c)
+    norms = []
+    for t, parts in enumerate(states):
+        g = [gr[0] if gr is not None else torch.zeros_like(u[0])  # c_T does not reach y: zero
+             for gr, u in zip(grads[k * t : k * (t + 1)], parts)]
+        norms.append(float(torch.cat(g, dim=-1).norm(dim=-1).mean()))  # mean over N of ||(N, kH)||
+    return np.array(norms)
+
+
+# ----------------------------------------------------------------------------
+# command line
+# ----------------------------------------------------------------------------
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Command-line entry point: run a showdown and print its table as markdown."""
+    p = argparse.ArgumentParser(
+        prog="python -m rnn_helpers.experiments.showdown",
+        description="Train RNN, LSTM and GRU on a long-range task at several lengths.",
+    )
+    p.add_argument("--task", choices=sorted(TASKS), default="adding")
+    p.add_argument("--cells", nargs="+", choices=sorted(CELLS), default=["rnn", "lstm", "gru"])
+    p.add_argument("--lengths", nargs="+", type=int, default=[10, 30, 60])
+    p.add_argument("--hidden", type=int, default=32, help="hidden size H")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--max-steps", type=int, default=800, help="step budget per run")
+    p.add_argument("--lr", type=float, default=1e-2)
+    p.add_argument("--no-early-stop", action="store_true", help="always use the whole step budget")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-seconds", type=float, default=600.0, help="safety net per run")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    start = time.perf_counter()
+    result = run_showdown(
+        args.cells,
+        args.lengths,
+        task=args.task,
+        H=args.hidden,
+        batch_size=args.batch_size,
+        max_steps=args.max_steps,
+        lr=args.lr,
+        target_loss=None if args.no_early_stop else "auto",
+        seed=args.seed,
+        max_seconds=args.max_seconds,
+    )
+    print(result.to_markdown())
+    print(f"\nsuccess: {TASKS[args.task]['error']} < {result.threshold:g}; "
+          f"total {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

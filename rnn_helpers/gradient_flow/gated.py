@@ -1,0 +1,636 @@
+"""Gradient flow through gated cells: LSTM and GRU next to the plain RNN.
+
+Chapter 4 measured how ``||dL/dh_t||`` shrinks with the distance ``T - t``
+in a plain RNN, with the cell interface of :mod:`rnn_helpers.gradient_flow.elman`
+(``state_size``, ``run``, ``jacobian``, ``vjp``, ``random``). This module
+adds the two gated cells in that interface, so every tool of chapter 4
+(``jacobian_products``, ``gradient_norms``, ``make_cell``) works on them:
+
+- :class:`LSTMFlowCell`, state ``s_t = [h_t, c_t]`` (2H numbers), with a
+  ``forget_bias`` argument in :meth:`LSTMFlowCell.random`;
+- :class:`GRUFlowCell`, state ``h_t``, in PyTorch's convention (reset gate
+  applied after the recurrent product, blocks r, z, n).
+
+:func:`register_gated_cells` adds them to ``gradient_flow.CELLS`` as
+"lstm" and "gru" (an explicit call: importing this module changes nothing).
+
+Conventions, as in :mod:`rnn_helpers.gradient_flow.elman`: the weights are in the
+*equations'* layout, which is PyTorch's (``W_x`` (4H, D) or (3H, D),
+``W_h`` (4H, H) or (3H, H)), gate blocks i, f, g, o (LSTM) and r, z, n (GRU);
+arrays are batch-first; Jacobians use the numerator layout,
+``J[n, a, b] = d s_{k,a} / d s_{k-1,b}``.
+
+Node gradients of the LSTM
+--------------------------
+For an LSTM the chapter plots two curves: ``||dL/dh_t||`` and
+``||dL/dc_t||``, both as *node gradients* of the unrolled graph (the sum over
+every path from the node to the loss). ``h_t`` feeds only the next step's
+gates, so its node gradient is the h part of the state gradient. ``c_t``
+feeds ``c_{t+1}`` *and* ``h_t = o_t * tanh(c_t)``, so its node gradient is
+``e_t = dL/dc_t = (state part) + dL/dh_t * o_t * (1 - tanh(c_t)^2)``, the
+quantity ``dc`` of ``rnn_helpers.numpy_rnn.lstm_step_backward``, whose
+recursion ``e_{t-1} = e_t * f_t + ...`` is the constant error carousel.
+
+The comparison
+--------------
+:func:`compare_gradient_flow` builds the three cells with PyTorch's default
+initialisation (every weight and bias uniform in ``[-1/sqrt(H), 1/sqrt(H)]``,
+the LSTM's forget-gate bias set to ``forget_bias``), feeds them the same
+random inputs and reports the median norms against distance. The figure
+(:func:`gated_flow_figure`) and the kernel-free explorer
+(:func:`gated_flow_explorer`) draw it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+
+from rnn_helpers.gradient_flow import elman as gf
+from rnn_helpers.viz.explorer import Control, Explorer
+
+__all__ = [
+    "LSTMFlowCell",
+    "GRUFlowCell",
+    "torch_default_rnn_cell",
+    "register_gated_cells",
+    "lstm_node_gradients",
+    "FlowComparison",
+    "compare_gradient_flow",
+    "FORGET_BIAS_VALUES",
+    "T_VALUES",
+    "gated_flow_figure",
+    "gated_flow_explorer",
+]
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-a))
+
+
+def _matrix(name: str, a, rows: Optional[int] = None, cols: Optional[int] = None) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim != 2 or (rows is not None and a.shape[0] != rows) or (cols is not None and a.shape[1] != cols):
+        want = f"({'?' if rows is None else rows}, {'?' if cols is None else cols})"
+        raise ValueError(f"{name}: expected shape {want}, got {a.shape}")
+    return a
+
+
+def _vector(name: str, a, n: int) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    if a.shape != (n,):
+        raise ValueError(f"{name}: expected shape ({n},), got {a.shape}")
+    return a
+
+
+def _sequence(x, D: int) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 3 or x.shape[2] != D:
+        raise ValueError(f"x: expected shape (N, T, D) with D = {D}, got {x.shape}")
+    return x
+
+
+def _torch_uniform(rng: np.random.Generator, shape, H: int) -> np.ndarray:
+    """PyTorch's default recurrent-layer initialisation: U(-1/sqrt(H), 1/sqrt(H))."""
+    k = 1.0 / np.sqrt(H)
+    return rng.uniform(-k, k, size=shape)
+
+
+# ----------------------------------------------------------------------------
+# LSTM
+# ----------------------------------------------------------------------------
+
+
+class LSTMFlowCell:
+    """The LSTM as a gradient-flow cell with state s_t = [h_t, c_t] of size 2H.
+
+    Equations (gate blocks i, f, g, o of the 4H rows)::
+
+        a_t = W_x x_t + W_h h_{t-1} + b
+        i, f, o = sigma(a_i), sigma(a_f), sigma(a_o);   g = tanh(a_g)
+        c_t = f * c_{t-1} + i * g;    h_t = o * tanh(c_t)
+
+    Constructor inputs:
+    - W_x: (4H, D) input weights (PyTorch's ``weight_ih_l0``).
+    - W_h: (4H, H) recurrent weights (``weight_hh_l0``).
+    - b: (4H,) bias (``bias_ih_l0 + bias_hh_l0``), or None for zeros.
+    """
+
+    name = "lstm"
+
+    def __init__(self, W_x, W_h, b=None):
+        self.W_h = _matrix("W_h", W_h)
+        H = self.W_h.shape[1]
+        if self.W_h.shape[0] != 4 * H:
+            raise ValueError(f"W_h: expected shape (4H, H), got {self.W_h.shape}")
+        self.W_x = _matrix("W_x", W_x, rows=4 * H)
+        self.b = np.zeros(4 * H) if b is None else _vector("b", b, 4 * H)
+
+    @property
+    def H(self) -> int:
+        return self.W_h.shape[1]
+
+    @property
+    def state_size(self) -> int:
+        return 2 * self.H
+
+    @property
+    def forget_bias(self) -> np.ndarray:
+        """(H,) the forget-gate block of b."""
+        return self.b[self.H : 2 * self.H]
+
+    @classmethod
+    def random(cls, H: int, D: int, rng: np.random.Generator, *,
+               forget_bias: Optional[float] = None) -> "LSTMFlowCell":
+        """PyTorch's default initialisation, optionally with a fixed forget-gate bias.
+
+        Every entry of W_x, W_h and of the two bias vectors PyTorch keeps is
+        drawn from U(-1/sqrt(H), 1/sqrt(H)) (b is their sum). With
+        ``forget_bias`` set, the forget block of b is that constant (as after
+        ``bias_ih_l0[H:2H] = forget_bias; bias_hh_l0[H:2H] = 0``). The draws
+        do not depend on ``forget_bias``, so cells built from the same
+        generator state differ only in b_f.
+
+        Inputs:
+        - H, D: hidden and input sizes.
+        - rng: numpy Generator.
+        - forget_bias: None (keep the random bias) or a number.
+
+        Returns:
+        - LSTMFlowCell.
+        """
+        W_x = _torch_uniform(rng, (4 * H, D), H)
+        W_h = _torch_uniform(rng, (4 * H, H), H)
+        b = _torch_uniform(rng, 4 * H, H) + _torch_uniform(rng, 4 * H, H)
+        if forget_bias is not None:
+            b[H : 2 * H] = float(forget_bias)
+        return cls(W_x, W_h, b)
+
+    @classmethod
+    def from_torch(cls, module) -> "LSTMFlowCell":
+        """The cell of a single-layer ``torch.nn.LSTM`` or ``LSTMCell`` (weights copied)."""
+        from rnn_helpers.numpy_rnn import params_from_torch
+
+        Wx, Wh, b = params_from_torch(module)
+        return cls(Wx.T, Wh.T, b)
+
+    def run(self, x, s0=None) -> gf.Trace:
+        """Forward pass.
+
+        Inputs:
+        - x: (N, T, D) inputs.
+        - s0: (N, 2H) initial state [h_0, c_0], or None for zeros.
+
+        Returns:
+        - Trace with states (N, T+1, 2H) = [h_t, c_t] and cache arrays
+          "i", "f", "g", "o", "tanh_c" of shape (N, T, H).
+        """
+        x = _sequence(x, self.W_x.shape[1])
+        N, T, _ = x.shape
+        H = self.H
+        s = np.zeros((N, 2 * H)) if s0 is None else np.asarray(s0, dtype=np.float64)
+        if s.shape != (N, 2 * H):
+            raise ValueError(f"s0: expected shape (N, 2H) = ({N}, {2 * H}), got {s.shape}")
+        h, c = s[:, :H].copy(), s[:, H:].copy()
+        xin = x @ self.W_x.T + self.b  # (N, T, 4H): the input part of every step
+        states = np.empty((N, T + 1, 2 * H))
+        states[:, 0] = s
+        gates = {k: np.empty((N, T, H)) for k in ("i", "f", "g", "o", "tanh_c")}
+        for t in range(T):
+            a = xin[:, t] + h @ self.W_h.T  # (N, 4H)
+            i = _sigmoid(a[:, :H])
+            f = _sigmoid(a[:, H : 2 * H])
+            g = np.tanh(a[:, 2 * H : 3 * H])
+            o = _sigmoid(a[:, 3 * H :])
+            c = f * c + i * g  # (N, H)
+            tc = np.tanh(c)
+            h = o * tc  # (N, H)
+            for k, v in (("i", i), ("f", f), ("g", g), ("o", o), ("tanh_c", tc)):
+                gates[k][:, t] = v
+            states[:, t + 1, :H] = h
+            states[:, t + 1, H:] = c
+        return gf.Trace(states, gates)
+
+    def _step(self, trace: gf.Trace, k: int):
+        if not 1 <= k <= trace.T:
+            raise ValueError(f"k: expected a step 1..T = 1..{trace.T}, got {k}")
+        H = self.H
+        C = trace.cache
+        i, f, g, o, tc = (C[name][:, k - 1] for name in ("i", "f", "g", "o", "tanh_c"))
+        c_prev = trace.states[:, k - 1, H:]  # (N, H)
+        return i, f, g, o, tc, c_prev
+
+    def jacobian(self, trace: gf.Trace, k: int) -> np.ndarray:
+        """d s_k / d s_{k-1} for k = 1..T: (N, 2H, 2H), blocks [[dh/dh, dh/dc], [dc/dh, dc/dc]]."""
+        H = self.H
+        i, f, g, o, tc, c_prev = self._step(trace, k)
+        Wi, Wf, Wg, Wo = (self.W_h[j * H : (j + 1) * H] for j in range(4))  # (H, H) each
+        dc_dh = ((c_prev * f * (1 - f))[:, :, None] * Wf
+                 + (g * i * (1 - i))[:, :, None] * Wi
+                 + (i * (1 - g * g))[:, :, None] * Wg)  # (N, H, H)
+        slope = o * (1 - tc * tc)  # (N, H): dh_k/dc_k
+        dh_dh = (tc * o * (1 - o))[:, :, None] * Wo + slope[:, :, None] * dc_dh
+        N = f.shape[0]
+        J = np.zeros((N, 2 * H, 2 * H))
+        diag = np.arange(H)
+        J[:, :H, :H] = dh_dh
+        J[:, diag, H + diag] = slope * f  # dh_k/dc_{k-1} = diag(o tanh'(c) f)
+        J[:, H:, :H] = dc_dh
+        J[:, H + diag, H + diag] = f  # dc_k/dc_{k-1} = diag(f): the carousel
+        return J
+
+    def vjp(self, trace: gf.Trace, k: int, g_state: np.ndarray) -> np.ndarray:
+        """Row vectors times the Jacobian: (N, 2H) state gradient at k -> at k-1."""
+        H = self.H
+        i, f, g, o, tc, c_prev = self._step(trace, k)
+        gh, gc = g_state[:, :H], g_state[:, H:]
+        e = gc + gh * o * (1 - tc * tc)  # (N, H): node gradient of c_k
+        da = np.concatenate([e * g * i * (1 - i),
+                             e * c_prev * f * (1 - f),
+                             e * i * (1 - g * g),
+                             gh * tc * o * (1 - o)], axis=1)  # (N, 4H)
+        return np.concatenate([da @ self.W_h, e * f], axis=1)  # (N, 2H)
+
+
+# ----------------------------------------------------------------------------
+# GRU
+# ----------------------------------------------------------------------------
+
+
+class GRUFlowCell:
+    """The GRU of ``torch.nn.GRU`` as a gradient-flow cell (state h_t, size H).
+
+    Equations (gate blocks r, z, n of the 3H rows)::
+
+        r = sigma(W_xr x + b_xr + W_hr h + b_hr)
+        z = sigma(W_xz x + b_xz + W_hz h + b_hz)
+        n = tanh(W_xn x + b_xn + r * (W_hn h + b_hn))
+        h' = (1 - z) * n + z * h
+
+    Constructor inputs:
+    - W_x: (3H, D) (``weight_ih_l0``); W_h: (3H, H) (``weight_hh_l0``);
+    - b_x, b_h: (3H,) (``bias_ih_l0``, ``bias_hh_l0``), or None for zeros.
+    """
+
+    name = "gru"
+
+    def __init__(self, W_x, W_h, b_x=None, b_h=None):
+        self.W_h = _matrix("W_h", W_h)
+        H = self.W_h.shape[1]
+        if self.W_h.shape[0] != 3 * H:
+            raise ValueError(f"W_h: expected shape (3H, H), got {self.W_h.shape}")
+        self.W_x = _matrix("W_x", W_x, rows=3 * H)
+        self.b_x = np.zeros(3 * H) if b_x is None else _vector("b_x", b_x, 3 * H)
+        self.b_h = np.zeros(3 * H) if b_h is None else _vector("b_h", b_h, 3 * H)
+
+    @property
+    def H(self) -> int:
+        return self.W_h.shape[1]
+
+    @property
+    def state_size(self) -> int:
+        return self.H
+
+    @classmethod
+    def random(cls, H: int, D: int, rng: np.random.Generator) -> "GRUFlowCell":
+        """PyTorch's default initialisation, U(-1/sqrt(H), 1/sqrt(H)) for every entry."""
+        return cls(_torch_uniform(rng, (3 * H, D), H), _torch_uniform(rng, (3 * H, H), H),
+                   _torch_uniform(rng, 3 * H, H), _torch_uniform(rng, 3 * H, H))
+
+    @classmethod
+    def from_torch(cls, module) -> "GRUFlowCell":
+        """The cell of a single-layer ``torch.nn.GRU`` or ``GRUCell`` (weights copied)."""
+        from rnn_helpers.numpy_rnn import params_from_torch
+
+        Wx, Wh, bx, bh = params_from_torch(module)
+        return cls(Wx.T, Wh.T, bx, bh)
+
+    def run(self, x, h0=None) -> gf.Trace:
+        """Forward pass: Trace with states (N, T+1, H) and cache "r", "z", "n",
+        "hn" (= W_hn h_{t-1} + b_hn), each (N, T, H)."""
+        x = _sequence(x, self.W_x.shape[1])
+        N, T, _ = x.shape
+        H = self.H
+        h = np.zeros((N, H)) if h0 is None else np.asarray(h0, dtype=np.float64)
+        if h.shape != (N, H):
+            raise ValueError(f"h0: expected shape (N, H) = ({N}, {H}), got {h.shape}")
+        xin = x @ self.W_x.T + self.b_x  # (N, T, 3H)
+        states = np.empty((N, T + 1, H))
+        states[:, 0] = h
+        cache = {k: np.empty((N, T, H)) for k in ("r", "z", "n", "hn")}
+        for t in range(T):
+            gh = h @ self.W_h.T + self.b_h  # (N, 3H)
+            gx = xin[:, t]
+            r = _sigmoid(gx[:, :H] + gh[:, :H])
+            z = _sigmoid(gx[:, H : 2 * H] + gh[:, H : 2 * H])
+            hn = gh[:, 2 * H :]
+            n = np.tanh(gx[:, 2 * H :] + r * hn)
+            h = (1 - z) * n + z * h
+            for k, v in (("r", r), ("z", z), ("n", n), ("hn", hn)):
+                cache[k][:, t] = v
+            states[:, t + 1] = h
+        return gf.Trace(states, cache)
+
+    def _step(self, trace: gf.Trace, k: int):
+        if not 1 <= k <= trace.T:
+            raise ValueError(f"k: expected a step 1..T = 1..{trace.T}, got {k}")
+        C = trace.cache
+        return (C["r"][:, k - 1], C["z"][:, k - 1], C["n"][:, k - 1], C["hn"][:, k - 1],
+                trace.states[:, k - 1])
+
+    def jacobian(self, trace: gf.Trace, k: int) -> np.ndarray:
+        """dh_k/dh_{k-1}: (N, H, H)."""
+        H = self.H
+        r, z, n, hn, h_prev = self._step(trace, k)
+        Wr, Wz, Wn = (self.W_h[j * H : (j + 1) * H] for j in range(3))
+        dn = (1 - z) * (1 - n * n)  # (N, H): dh/d(pre-activation of n)
+        J = ((h_prev - n) * z * (1 - z))[:, :, None] * Wz \
+            + dn[:, :, None] * (r[:, :, None] * Wn + (hn * r * (1 - r))[:, :, None] * Wr)
+        J[:, np.arange(H), np.arange(H)] += z  # the direct path z * h_{k-1}
+        return J
+
+    def vjp(self, trace: gf.Trace, k: int, g: np.ndarray) -> np.ndarray:
+        """(N, H) gradient of h_k -> of h_{k-1}."""
+        H = self.H
+        r, z, n, hn, h_prev = self._step(trace, k)
+        Wr, Wz, Wn = (self.W_h[j * H : (j + 1) * H] for j in range(3))
+        da_n = g * (1 - z) * (1 - n * n)  # (N, H)
+        da_r = da_n * hn * r * (1 - r)
+        da_z = g * (h_prev - n) * z * (1 - z)
+        return g * z + da_r @ Wr + da_z @ Wz + (da_n * r) @ Wn
+
+
+# ----------------------------------------------------------------------------
+# the plain RNN with PyTorch's initialisation, and the registry
+# ----------------------------------------------------------------------------
+
+
+def torch_default_rnn_cell(H: int, D: int, rng: np.random.Generator) -> gf.ElmanCell:
+    """A tanh :class:`~rnn_helpers.gradient_flow.elman.ElmanCell` initialised like ``torch.nn.RNN``.
+
+    W_xh (H, D), W_hh (H, H) and both bias vectors uniform in
+    [-1/sqrt(H), 1/sqrt(H)] (b_h is the sum of the two).
+    """
+    W_xh = _torch_uniform(rng, (H, D), H)
+    W_hh = _torch_uniform(rng, (H, H), H)
+    b = _torch_uniform(rng, H, H) + _torch_uniform(rng, H, H)
+    return gf.ElmanCell(W_xh, W_hh, b, "tanh")
+
+
+def register_gated_cells() -> Tuple[str, str]:
+    """Add "lstm" and "gru" to ``gradient_flow.CELLS`` (idempotent).
+
+    Afterwards ``gradient_flow.make_cell("lstm", H, D, rng, forget_bias=1.0)``
+    builds an :class:`LSTMFlowCell`.
+
+    Returns:
+    - the names registered, ("lstm", "gru").
+    """
+    gf.register_cell("lstm", LSTMFlowCell)
+    gf.register_cell("gru", GRUFlowCell)
+    return ("lstm", "gru")
+
+
+def lstm_node_gradients(cell: LSTMFlowCell, x, upstream, s0=None,
+                        trace: Optional[gf.Trace] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Node gradients dL/dh_t and dL/dc_t of an LSTM for a loss L = sum_n <u_n, h_T>.
+
+    Inputs:
+    - cell: LSTMFlowCell.
+    - x: (N, T, D) inputs; s0: (N, 2H) initial state or None.
+    - upstream: u, (N, H) or (H,): dL/dh_T.
+    - trace: a Trace from ``cell.run(x, s0)`` to reuse (optional).
+
+    Returns a tuple of:
+    - dh: (N, T+1, H), dh[:, t] = dL/dh_t (dh[:, T] = u).
+    - dc: (N, T+1, H), dc[:, t] = dL/dc_t summed over both of c_t's uses
+      (c_{t+1} and h_t); for t = 0 only c_1 uses c_0.
+    """
+    trace = cell.run(x, s0) if trace is None else trace
+    H, T = cell.H, trace.T
+    N = trace.states.shape[0]
+    u = np.broadcast_to(np.asarray(upstream, dtype=np.float64), (N, H))
+    g = np.zeros((N, 2 * H))
+    g[:, :H] = u
+    grads = np.empty((N, T + 1, 2 * H))  # state gradients [dL/dh_t, dL/dc_t with h_t held]
+    grads[:, T] = g
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for k in range(T, 0, -1):
+            g = cell.vjp(trace, k, g)
+            grads[:, k - 1] = g
+        dh = grads[:, :, :H].copy()
+        dc = grads[:, :, H:].copy()
+        o, tc = trace.cache["o"], trace.cache["tanh_c"]  # (N, T, H): steps 1..T
+        dc[:, 1:] += dh[:, 1:] * o * (1 - tc * tc)  # add the path c_t -> h_t
+    return dh, dc
+
+
+# ----------------------------------------------------------------------------
+# the comparison
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlowComparison:
+    """Median gradient norms against the distance k = T - t, for three cells.
+
+    - distance: (T+1,) k = 0..T.
+    - rnn, gru: (T+1,) median over the sequences of ||dL/dh_{T-k}||.
+    - lstm_h, lstm_c: (T+1,) the LSTM's ||dL/dh_{T-k}|| and ||dL/dc_{T-k}||.
+    - forget_mean: mean forget-gate value of the LSTM over sequences, units and steps.
+    - forget_bias: the LSTM's forget-gate bias.
+    - T, H, N: sequence length, hidden size, number of sequences.
+    """
+
+    distance: np.ndarray
+    rnn: np.ndarray
+    gru: np.ndarray
+    lstm_h: np.ndarray
+    lstm_c: np.ndarray
+    forget_mean: float
+    forget_bias: float
+    T: int
+    H: int
+    N: int
+
+    def at(self, k: int) -> dict:
+        """The four medians at distance k, as a dict of floats."""
+        return {name: float(getattr(self, name)[k]) for name in ("rnn", "gru", "lstm_h", "lstm_c")}
+
+
+def _inputs(T: int, D: int, N: int, H: int, seed: int, input_scale: float, burn_in: int):
+    rng = np.random.default_rng([seed, 1])  # inputs and read-out: independent of the weights
+    x = input_scale * rng.standard_normal((N, T, D))  # (N, T, D)
+    u = rng.standard_normal((N, H))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)  # (N, H) unit vectors: L = sum_n u_n . h_T
+    warm = input_scale * rng.standard_normal((N, burn_in, D))  # (N, B, D) warm-up inputs
+    return x, u, warm
+
+
+def _warm_state(cell, warm: np.ndarray) -> Optional[np.ndarray]:
+    """The state after running ``cell`` on the warm-up inputs from zeros (None if none)."""
+    if warm.shape[1] == 0:
+        return None
+    return cell.run(warm).states[:, -1]
+
+
+def _median_by_distance(norms: np.ndarray) -> np.ndarray:
+    """(N, T+1) norms indexed by t -> (T+1,) medians indexed by distance T - t."""
+    with np.errstate(invalid="ignore"):
+        return np.median(np.where(np.isnan(norms), np.inf, norms), axis=0)[::-1].copy()
+
+
+@lru_cache(maxsize=32)
+def _baselines(T: int, H: int, D: int, N: int, seed: int, input_scale: float, burn_in: int):
+    """RNN and GRU medians (they do not depend on the forget bias): cached, read-only."""
+    x, u, warm = _inputs(T, D, N, H, seed, input_scale, burn_in)
+    out = []
+    for k, make in enumerate((torch_default_rnn_cell, GRUFlowCell.random)):
+        cell = make(H, D, np.random.default_rng([seed, 2 + k]))
+        s0 = _warm_state(cell, warm)
+        med = _median_by_distance(gf.gradient_norms(cell, x, s0, upstream=u))
+        med.setflags(write=False)
+        out.append(med)
+    return tuple(out)
+
+
+def compare_gradient_flow(T: int = 100, forget_bias: Optional[float] = 1.0, *, H: int = 32,
+                          D: int = 4, N: int = 32, seed: int = 0,
+                          input_scale: float = 1.0, burn_in: int = 50) -> FlowComparison:
+    """Measure ||dL/dh_t|| against distance for a tanh RNN, a GRU and an LSTM.
+
+    All three cells have PyTorch's default initialisation (drawn with NumPy
+    from ``seed``); the LSTM's forget-gate bias is set to ``forget_bias``
+    (None keeps PyTorch's random one). They read the same N sequences of
+    standard normal inputs (times ``input_scale``), starting from the state
+    each cell reaches after ``burn_in`` steps of other random inputs (so the
+    curves show the effect of the distance, not of the start of the
+    sequence), and the loss L = <u, h_T> reads the last hidden state with a
+    random unit vector u per sequence, so ||dL/dh_T|| = 1.
+
+    Inputs:
+    - T: sequence length (>= 1).
+    - forget_bias: the LSTM's b_f (a number or None).
+    - H, D, N: hidden size, input size, number of sequences.
+    - seed: seeds weights, inputs and u. Only b_f changes with forget_bias.
+    - input_scale: standard deviation of the inputs.
+    - burn_in: warm-up steps before the measured sequence (0: start from zeros).
+
+    Returns:
+    - FlowComparison.
+    """
+    if not (isinstance(T, (int, np.integer)) and T >= 1):
+        raise ValueError(f"T: expected a positive integer, got {T!r}")
+    T, H, D, N, seed, burn_in = int(T), int(H), int(D), int(N), int(seed), int(burn_in)
+    rnn, gru = _baselines(T, H, D, N, seed, float(input_scale), burn_in)
+    x, u, warm = _inputs(T, D, N, H, seed, float(input_scale), burn_in)
+    cell = LSTMFlowCell.random(H, D, np.random.default_rng([seed, 4]), forget_bias=forget_bias)
+    trace = cell.run(x, _warm_state(cell, warm))
+    dh, dc = lstm_node_gradients(cell, x, u, trace=trace)
+    return FlowComparison(
+        distance=np.arange(T + 1), rnn=rnn.copy(), gru=gru.copy(),
+        lstm_h=_median_by_distance(np.linalg.norm(dh, axis=2)),
+        lstm_c=_median_by_distance(np.linalg.norm(dc, axis=2)),
+        forget_mean=float(trace.cache["f"].mean()),
+        forget_bias=float("nan") if forget_bias is None else float(forget_bias),
+        T=T, H=H, N=N)
+
+
+# ----------------------------------------------------------------------------
+# figure and explorer
+# ----------------------------------------------------------------------------
+
+#: Control grids of the explorer (every combination is a stored frame).
+FORGET_BIAS_VALUES = (-2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
+T_VALUES = (50, 100, 200)
+
+_COLORS = {"rnn": "#7f7f7f", "gru": "#2ca02c", "lstm_h": "#1f77b4", "lstm_c": "#ff7f0e",
+           "ref": "#d62728"}
+
+
+def _positive_or_none(values) -> list:
+    v = np.asarray(values, dtype=np.float64)
+    return [float(a) if np.isfinite(a) and a > 0 else None for a in v]
+
+
+def gated_flow_figure(forget_bias: float = 1.0, T: int = 100, *, H: int = 32, N: int = 32,
+                      seed: int = 0, n_points: int = 26,
+                      y_range: Sequence[float] = (-20.0, 0.5)):
+    """Plotly figure: median ||dL/dh_{T-k}|| against k for RNN, GRU and LSTM.
+
+    Inputs:
+    - forget_bias: the LSTM's forget-gate bias b_f.
+    - T: sequence length.
+    - H, N, seed: passed to :func:`compare_gradient_flow`.
+    - n_points: about this many evenly spaced distances per curve.
+    - y_range: (low, high) of the log y axis in powers of ten (fixed, so frames compare).
+
+    Returns:
+    - plotly Figure with five traces: RNN, GRU, LSTM h, LSTM c, and the
+      carousel's prediction f̄^k (mean forget gate to the power k).
+    """
+    import plotly.graph_objects as go
+
+    cmp = compare_gradient_flow(T, forget_bias, H=H, N=N, seed=seed)
+    stride = max(1, int(np.ceil(T / max(n_points - 1, 1))))
+    k = np.arange(0, T + 1, stride)
+    even = dict(x0=0, dx=stride)
+    with np.errstate(under="ignore"):
+        ref = cmp.forget_mean ** k.astype(np.float64)
+    data = [
+        dict(type="scatter", y=_positive_or_none(cmp.rnn[k]), mode="lines",
+             line=dict(color=_COLORS["rnn"], width=2), name="RNN (tanh): ‖∂L/∂h_t‖", **even),
+        dict(type="scatter", y=_positive_or_none(cmp.gru[k]), mode="lines",
+             line=dict(color=_COLORS["gru"], width=2), name="GRU: ‖∂L/∂h_t‖", **even),
+        dict(type="scatter", y=_positive_or_none(cmp.lstm_h[k]), mode="lines+markers",
+             marker=dict(size=4), line=dict(color=_COLORS["lstm_h"], width=2.5),
+             name="LSTM: ‖∂L/∂h_t‖", **even),
+        dict(type="scatter", y=_positive_or_none(cmp.lstm_c[k]), mode="lines",
+             line=dict(color=_COLORS["lstm_c"], width=2, dash="dash"),
+             name="LSTM: ‖∂L/∂c_t‖ (cell state)", **even),
+        dict(type="scatter", y=_positive_or_none(ref), mode="lines",
+             line=dict(color=_COLORS["ref"], width=1.5, dash="dot"),
+             name="f̄^k (mean forget gate to the k)", **even),
+    ]
+    d = min(50, T)
+    at = cmp.at(d)
+    layout = dict(
+        title=dict(text=(f"b_f = {cmp.forget_bias:g}, mean forget gate {cmp.forget_mean:.2f}; "
+                         f"at distance {d}: LSTM {at['lstm_h']:.1e}, GRU {at['gru']:.1e}, "
+                         f"RNN {at['rnn']:.1e}"), font=dict(size=14)),
+        xaxis=dict(title=dict(text="distance T − t (steps back from the loss)"), range=[0, T]),
+        yaxis=dict(title=dict(text="median ‖∂L/∂h_t‖  (‖∂L/∂h_T‖ = 1)"), type="log",
+                   range=list(y_range), exponentformat="power"),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+        margin=dict(l=70, r=20, t=50, b=120), height=480, font=dict(size=13),
+    )
+    return go.Figure(data=data, layout=layout)
+
+
+def gated_flow_explorer(forget_biases: Sequence[float] = FORGET_BIAS_VALUES,
+                        T_values: Sequence[int] = T_VALUES) -> Explorer:
+    """Explorer: RNN, GRU and LSTM gradient flow, sliders for the LSTM's
+    forget-gate bias and the sequence length.
+
+    Returns:
+    - Explorer over :func:`gated_flow_figure`.
+    """
+    forget_biases = [float(v) for v in forget_biases]
+    T_values = [int(v) for v in T_values]
+    return Explorer(
+        gated_flow_figure,
+        [Control("forget_bias", forget_biases, label="LSTM forget-gate bias b_f",
+                 default=1.0 if 1.0 in forget_biases else None, fmt="g"),
+         Control("T", T_values, label="sequence length T",
+                 default=100 if 100 in T_values else None)],
+        title="Gradient flow at initialisation: RNN, GRU and LSTM",
+        alt=("Log-scale line plot of the median gradient norm against the distance from the "
+             "loss for a tanh RNN, a GRU and an LSTM at PyTorch's default initialisation, with "
+             "sliders for the LSTM's forget-gate bias and the sequence length. The RNN's curve "
+             "falls fastest; the LSTM's hidden-state and cell-state curves fall at about the "
+             "rate of the mean forget gate and flatten as the forget-gate bias grows."),
+    )

@@ -1,0 +1,10 @@
+"""Models beyond the cells, and how they are trained.
+
+- :mod:`~rnn_helpers.models.training`     one seeded training loop: step/time budgets, clipping, NaN/inf guard.
+- :mod:`~rnn_helpers.models.ngram`        interpolated Kneser–Ney character n-grams; bits per character.
+- :mod:`~rnn_helpers.models.sampling`     temperature softmax and text generation.
+- :mod:`~rnn_helpers.models.seq2seq`      encoder–decoder with additive attention; exact-match metrics.
+- :mod:`~rnn_helpers.models.forecasting`  forecasting windows, scaling, naive and AR baselines, error metrics, Diebold–Mariano.
+
+Nothing here imports plotting or widget libraries.
+"""

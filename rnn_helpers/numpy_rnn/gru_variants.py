@@ -1,0 +1,427 @@
+"""The two published GRU variants, the two update-gate conventions, parameter counts.
+
+The GRU of Cho et al. (2014) applies the reset gate *before* the hidden
+matrix product; ``torch.nn.GRU`` (and cuDNN) apply it *after* it. With
+batch-first rows, sigma the logistic function, and the course's layout
+(``Wx`` (D, 3H), ``Wh`` (H, 3H), ``bx``, ``bh`` (3H,), column blocks r | z | n,
+exactly as :mod:`rnn_helpers.numpy_rnn` and ``params_from_torch``)::
+
+    r_t = sigma(x_t Wx_r + bx_r + h_{t-1} Wh_r + bh_r)                 reset gate
+    z_t = sigma(x_t Wx_z + bx_z + h_{t-1} Wh_z + bh_z)                 update gate
+    n_t = tanh(x_t Wx_n + bx_n + (r_t * h_{t-1}) Wh_n + bh_n)          reset BEFORE (Cho et al. 2014)
+    n_t = tanh(x_t Wx_n + bx_n + r_t * (h_{t-1} Wh_n + bh_n))          reset AFTER (torch.nn.GRU)
+    h_t = z_t * h_{t-1} + (1 - z_t) * n_t                              z weighs the old state
+
+The reset-after variant lives in :mod:`rnn_helpers.numpy_rnn` (``gru_*``);
+this module adds the reset-before variant with the same signatures and the
+same parameter layout, so that one set of weights runs through both:
+
+=========================================  ===========================================
+gru_cho_step_forward / _step_backward       one step, reset before the product
+gru_cho_forward / gru_cho_backward          a whole sequence (BPTT)
+gru_step_variant(..., reset, z_weighs)      forward of any of the four combinations
+flip_update_gate(Wx, Wh, bx, bh)            parameters for the z <-> 1 - z convention
+count_parameters(cell, D, H)                trainable parameters of rnn / lstm / gru
+=========================================  ===========================================
+
+In the reset-before variant ``bx_n`` and ``bh_n`` are simply added, so only
+their sum matters (as for all biases of the RNN and the LSTM); in the
+reset-after variant ``bh_n`` is multiplied by ``r_t`` and is a parameter of
+its own.
+
+The update-gate convention: Cho et al. (2014), PyTorch, Keras and *Dive into
+Deep Learning* write ``h_t = z h_{t-1} + (1 - z) n`` (z keeps the old state,
+``z_weighs="old"``); Chung et al. (2014) write ``h_t = (1 - z) h_{t-1} + z n``
+(``z_weighs="new"``). Because ``sigma(-a) = 1 - sigma(a)``, negating the
+update gate's weights and biases turns one into the other exactly:
+:func:`flip_update_gate`.
+
+Dtypes: float32 or float64 (mixed inputs run in their NumPy result type).
+Wrong shapes raise ValueError naming the argument and the expected shape.
+Caches hold references to the inputs: do not modify them in place between
+forward and backward.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+from typing import Any, Dict, Tuple
+
+import numpy as np
+
+from rnn_helpers.numpy_rnn._common import (
+    cached,
+    check_cell_args,
+    check_upstream,
+    get_cache,
+    sigmoid,
+    sigmoid_inplace,
+)
+from rnn_helpers.argcheck import as_float_array, check_shape
+
+__all__ = [
+    "gru_cho_step_forward",
+    "gru_cho_step_backward",
+    "gru_cho_forward",
+    "gru_cho_backward",
+    "gru_step_variant",
+    "flip_update_gate",
+    "count_parameters",
+    "GATES",
+]
+
+#: Number of gate blocks (stacked weight matrices) per cell.
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+# ----------------------------------------------------------------------------
+# reset before the product (Cho et al. 2014): one step
+# ----------------------------------------------------------------------------
+
+
+def gru_cho_step_forward(
+    x: np.ndarray,
+    prev_h: np.ndarray,
+    Wx: np.ndarray,
+    Wh: np.ndarray,
+    bx: np.ndarray,
+    bh: np.ndarray,
+) -> Tuple[np.ndarray, Dict[str, Any]]:
+    """One time step of the GRU of Cho et al. (2014): reset gate before the product.
+
+    n = tanh(x Wx_n + bx_n + (r * prev_h) Wh_n + bh_n), h = z prev_h + (1 - z) n.
+
+    Inputs:
+    - x: input data, of shape (N, D).
+    - prev_h: previous hidden state, of shape (N, H).
+    - Wx: input-to-hidden weights, of shape (D, 3H), gate blocks r, z, n.
+    - Wh: hidden-to-hidden weights, of shape (H, 3H).
+    - bx: input biases, of shape (3H,).
+    - bh: hidden biases, of shape (3H,).
+
+    Returns a tuple of:
+    - next_h: next hidden state, of shape (N, H).
+    - cache: values needed by :func:`gru_cho_step_backward`.
+    """
+    x, (prev_h,), Wx, Wh, (bx, bh), dtype = check_cell_args(
+        x, [("prev_h", prev_h)], Wx, Wh, [("bx", bx), ("bh", bh)], gates=3, sequence=False
+    )
+    H = Wh.shape[0]
+    ax = x @ Wx + bx  # (N, 3H)
+    a_rz = ax[:, : 2 * H] + prev_h @ Wh[:, : 2 * H] + bh[: 2 * H]  # (N, 2H)
+    r = sigmoid(a_rz[:, :H])  # (N, H) reset gate
+    z = sigmoid(a_rz[:, H:])  # (N, H) update gate
+    s = r * prev_h  # (N, H) the reset state, BEFORE the product
+    n = np.tanh(ax[:, 2 * H :] + s @ Wh[:, 2 * H :] + bh[2 * H :])  # (N, H) candidate
+    next_h = z * prev_h + (1 - z) * n  # (N, H)
+    cache = {
+        "kind": "gru_cho_step_forward",
+        "x": x,
+        "prev_h": prev_h,
+        "Wx": Wx,
+        "Wh": Wh,
+        "r": r,
+        "z": z,
+        "n": n,
+        "s": s,
+    }
+    return next_h, cache
+
+
+def gru_cho_step_backward(
+    dnext_h: np.ndarray, cache: Dict[str, Any]
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of one step of the reset-before GRU.
+
+    With g = dnext_h and s = r * prev_h:
+
+        dan = g (1 - z)(1 - n^2)               candidate pre-activation
+        daz = g (prev_h - n) z (1 - z)
+        ds  = dan Wh_n^T
+        dar = ds * prev_h * r (1 - r)
+        dprev_h = g z + ds * r + [dar, daz] Wh_{r,z}^T
+
+    Inputs:
+    - dnext_h: gradient of the loss w.r.t. next_h, of shape (N, H).
+    - cache: cache object from :func:`gru_cho_step_forward`.
+
+    Returns a tuple of:
+    - dx: gradient of input data, of shape (N, D).
+    - dprev_h: gradient of previous hidden state, of shape (N, H).
+    - dWx: gradient of input-to-hidden weights, of shape (D, 3H).
+    - dWh: gradient of hidden-to-hidden weights, of shape (H, 3H).
+    - dbx: gradient of input biases, of shape (3H,).
+    - dbh: gradient of hidden biases, of shape (3H,) (equal to dbx: in this
+      variant every hidden bias is simply added to an input bias).
+    """
+    cache = get_cache(cache, "gru_cho_step_forward")
+    n = cache["n"]
+    dnext_h, dtype = check_upstream("dnext_h", dnext_h, n.shape, "N, H", n.dtype)
+    x, prev_h, Wx, Wh, r, z, n, s = (
+        cached(cache, k, dtype) for k in ("x", "prev_h", "Wx", "Wh", "r", "z", "n", "s")
+    )
+    H = Wh.shape[0]
+
+    dan = dnext_h * (1 - z) * (1 - n * n)  # (N, H)
+    daz = dnext_h * (prev_h - n) * z * (1 - z)  # (N, H)
+    ds = dan @ Wh[:, 2 * H :].T  # (N, H) gradient of s = r * prev_h
+    dar = ds * prev_h * r * (1 - r)  # (N, H)
+    da = np.concatenate([dar, daz, dan], axis=1)  # (N, 3H): every pre-activation
+    dx = da @ Wx.T  # (N, D)
+    dprev_h = dnext_h * z + ds * r + da[:, : 2 * H] @ Wh[:, : 2 * H].T  # (N, H)
+    dWx = x.T @ da  # (D, 3H)
+    dWh = np.concatenate([prev_h.T @ da[:, : 2 * H], s.T @ dan], axis=1)  # (H, 3H)
+    db = da.sum(axis=0)  # (3H,)
+    return dx, dprev_h, dWx, dWh, db, db.copy()
+
+
+# ----------------------------------------------------------------------------
+# reset before the product: a whole sequence
+# ----------------------------------------------------------------------------
+
+
+def gru_cho_forward(
+    x: np.ndarray,
+    h0: np.ndarray,
+    Wx: np.ndarray,
+    Wh: np.ndarray,
+    bx: np.ndarray,
+    bh: np.ndarray,
+) -> Tuple[np.ndarray, Dict[str, Any]]:
+    """Run the reset-before GRU (Cho et al. 2014) over a whole sequence (batch-first).
+
+    Gives the same numbers as calling :func:`gru_cho_step_forward` step by step;
+    the input products of all steps are one matrix product.
+
+    Inputs:
+    - x: input data, of shape (N, T, D).
+    - h0: initial hidden state, of shape (N, H).
+    - Wx: input-to-hidden weights, of shape (D, 3H), gate blocks r, z, n.
+    - Wh: hidden-to-hidden weights, of shape (H, 3H).
+    - bx: input biases, of shape (3H,).
+    - bh: hidden biases, of shape (3H,).
+
+    Returns a tuple of:
+    - h: hidden states for all time steps, of shape (N, T, H).
+    - cache: values needed by :func:`gru_cho_backward`.
+    """
+    x, (h0,), Wx, Wh, (bx, bh), dtype = check_cell_args(
+        x, [("h0", h0)], Wx, Wh, [("bx", bx), ("bh", bh)], gates=3, sequence=True
+    )
+    N, T, D = x.shape
+    H = Wh.shape[0]
+    Wh_rz, Wh_n = Wh[:, : 2 * H], Wh[:, 2 * H :]  # (H, 2H), (H, H)
+
+    # every bias is additive in this variant: fold both into the input projection
+    gates = (x.reshape(N * T, D) @ Wx).reshape(N, T, 3, H)  # (N, T, 3, H) blocks r|z|n
+    gates += (bx + bh).reshape(3, H)
+    hs = np.empty((N, T + 1, H), dtype=dtype)  # hs[:, t + 1] = h_t, hs[:, 0] = h0
+    hs[:, 0] = h0
+    ss = np.empty((N, T, H), dtype=dtype)  # r_t * h_{t-1}
+    with np.errstate(over="ignore", under="ignore"):  # exp(-a) -> inf is fine in the sigmoid
+        for t in range(T):
+            a = gates[:, t]  # (N, 3, H), becomes r, z, n
+            a[:, 0:2] += (hs[:, t] @ Wh_rz).reshape(N, 2, H)
+            sigmoid_inplace(a[:, 0:2])  # r, z
+            np.multiply(a[:, 0], hs[:, t], out=ss[:, t])  # s = r * h_{t-1}
+            a[:, 2] += ss[:, t] @ Wh_n  # reset BEFORE the product
+            np.tanh(a[:, 2], out=a[:, 2])  # n
+            h_t = hs[:, t + 1]
+            np.subtract(hs[:, t], a[:, 2], out=h_t)  # h_t = n + z (h_{t-1} - n)
+            h_t *= a[:, 1]
+            h_t += a[:, 2]
+
+    h = hs[:, 1:].copy()  # (N, T, H)
+    cache = {"kind": "gru_cho_forward", "x": x, "Wx": Wx, "Wh": Wh, "gates": gates, "hs": hs, "ss": ss}
+    return h, cache
+
+
+def gru_cho_backward(
+    dh: np.ndarray, cache: Dict[str, Any]
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backpropagation through time for the reset-before GRU.
+
+    With g_t the total gradient of h_t (upstream dh_t plus what flows back
+    from step t + 1), the step rule of :func:`gru_cho_step_backward` applies
+    at every t, and g_{t-1} = dh_{t-1} + dprev_h.
+
+    Inputs:
+    - dh: upstream gradients of all hidden states, of shape (N, T, H).
+    - cache: cache object from :func:`gru_cho_forward`.
+
+    Returns a tuple of:
+    - dx: gradient of input data, of shape (N, T, D).
+    - dh0: gradient of initial hidden state, of shape (N, H).
+    - dWx: gradient of input-to-hidden weights, of shape (D, 3H).
+    - dWh: gradient of hidden-to-hidden weights, of shape (H, 3H).
+    - dbx: gradient of input biases, of shape (3H,).
+    - dbh: gradient of hidden biases, of shape (3H,) (equal to dbx).
+    """
+    cache = get_cache(cache, "gru_cho_forward")
+    N, T, H = cache["ss"].shape
+    dh, dtype = check_upstream("dh", dh, (N, T, H), "N, T, H", cache["ss"].dtype)
+    x, Wx, Wh, gates, hs, ss = (cached(cache, k, dtype) for k in ("x", "Wx", "Wh", "gates", "hs", "ss"))
+    D = x.shape[2]
+    r, z, n = gates[:, :, 0], gates[:, :, 1], gates[:, :, 2]  # (N, T, H) each
+    Wh_rzT, Wh_nT = Wh[:, : 2 * H].T, Wh[:, 2 * H :].T  # (2H, H), (H, H)
+
+    da = np.empty((N, T, 3, H), dtype=dtype)  # gradients of the pre-activations r|z|n
+    g_next = np.zeros((N, H), dtype=dtype)  # gradient reaching h_t from step t + 1
+    for t in range(T - 1, -1, -1):
+        g = dh[:, t] + g_next  # (N, H) total gradient of h_t
+        h_prev, r_t, z_t, n_t = hs[:, t], r[:, t], z[:, t], n[:, t]
+        dan = g * (1 - z_t) * (1 - n_t * n_t)  # (N, H)
+        ds = dan @ Wh_nT  # (N, H)
+        da[:, t, 0] = ds * h_prev * r_t * (1 - r_t)  # dar
+        da[:, t, 1] = g * (h_prev - n_t) * z_t * (1 - z_t)  # daz
+        da[:, t, 2] = dan
+        g_next = g * z_t + ds * r_t + da[:, t, 0:2].reshape(N, 2 * H) @ Wh_rzT  # (N, H)
+
+    da_flat = da.reshape(N * T, 3 * H)  # (N*T, 3H)
+    dx = (da_flat @ Wx.T).reshape(N, T, D)  # (N, T, D)
+    dWx = x.reshape(N * T, D).T @ da_flat  # (D, 3H)
+    dWh_rz = hs[:, :-1].reshape(N * T, H).T @ da_flat[:, : 2 * H]  # (H, 2H); rows are h_{t-1}
+    dWh_n = ss.reshape(N * T, H).T @ da_flat[:, 2 * H :]  # (H, H); rows are r_t * h_{t-1}
+    dWh = np.concatenate([dWh_rz, dWh_n], axis=1)  # (H, 3H)
+    db = da_flat.sum(axis=0)  # (3H,)
+    return dx, g_next, dWx, dWh, db, db.copy()
+
+
+# ----------------------------------------------------------------------------
+# any of the four combinations (forward only), and the z <-> 1 - z flip
+# ----------------------------------------------------------------------------
+
+
+def gru_step_variant(
+    x: np.ndarray,
+    prev_h: np.ndarray,
+    Wx: np.ndarray,
+    Wh: np.ndarray,
+    bx: np.ndarray,
+    bh: np.ndarray,
+    *,
+    reset: str = "after",
+    z_weighs: str = "old",
+) -> np.ndarray:
+    """One GRU step in any published combination of reset placement and z convention.
+
+    ``reset="after", z_weighs="old"`` is ``torch.nn.GRU``;
+    ``reset="before", z_weighs="old"`` is Cho et al. (2014) and *Dive into Deep
+    Learning*; ``reset="before", z_weighs="new"`` is Chung et al. (2014).
+
+    Inputs:
+    - x: input data, of shape (N, D).
+    - prev_h: previous hidden state, of shape (N, H).
+    - Wx: input-to-hidden weights, of shape (D, 3H), gate blocks r, z, n.
+    - Wh: hidden-to-hidden weights, of shape (H, 3H).
+    - bx: input biases, of shape (3H,).
+    - bh: hidden biases, of shape (3H,).
+    - reset: "after" (r * (h Wh_n + bh_n)) or "before" ((r * h) Wh_n + bh_n).
+    - z_weighs: "old" (h = z h_prev + (1 - z) n) or "new" (h = (1 - z) h_prev + z n).
+
+    Returns:
+    - next_h: next hidden state, of shape (N, H).
+    """
+    if reset not in ("after", "before"):
+        raise ValueError(f"reset: expected 'after' or 'before', got {reset!r}")
+    if z_weighs not in ("old", "new"):
+        raise ValueError(f"z_weighs: expected 'old' or 'new', got {z_weighs!r}")
+    x, (prev_h,), Wx, Wh, (bx, bh), dtype = check_cell_args(
+        x, [("prev_h", prev_h)], Wx, Wh, [("bx", bx), ("bh", bh)], gates=3, sequence=False
+    )
+    H = Wh.shape[0]
+    ax = x @ Wx + bx  # (N, 3H)
+    a_rz = ax[:, : 2 * H] + prev_h @ Wh[:, : 2 * H] + bh[: 2 * H]  # (N, 2H)
+    r, z = sigmoid(a_rz[:, :H]), sigmoid(a_rz[:, H:])  # (N, H) each
+    if reset == "after":
+        n = np.tanh(ax[:, 2 * H :] + r * (prev_h @ Wh[:, 2 * H :] + bh[2 * H :]))  # (N, H)
+    else:
+        n = np.tanh(ax[:, 2 * H :] + (r * prev_h) @ Wh[:, 2 * H :] + bh[2 * H :])  # (N, H)
+    if z_weighs == "old":
+        return z * prev_h + (1 - z) * n
+    return (1 - z) * prev_h + z * n
+
+
+def flip_update_gate(
+    Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray, bh: np.ndarray
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Parameters of the same GRU in the other update-gate convention.
+
+    Negates the z block of both weight matrices and both bias vectors. Since
+    sigma(-a) = 1 - sigma(a), the new gate is exactly 1 - z, so a GRU written
+    with ``z_weighs="new"`` and the returned parameters computes what the
+    original parameters compute with ``z_weighs="old"`` (and vice versa; the
+    map is its own inverse). The r and n blocks are untouched.
+
+    Inputs:
+    - Wx: input-to-hidden weights, of shape (D, 3H), gate blocks r, z, n.
+    - Wh: hidden-to-hidden weights, of shape (H, 3H).
+    - bx: input biases, of shape (3H,).
+    - bh: hidden biases, of shape (3H,).
+
+    Returns a tuple (new arrays, same shapes and dtypes):
+    - Wx, Wh, bx, bh with the z block negated.
+    """
+    Wh = as_float_array("Wh", Wh, 2, "(H, 3H)")
+    H = Wh.shape[0]
+    check_shape("Wh", Wh, (H, 3 * H), "H, 3H", f"H = {H} from Wh.shape[0]")
+    Wx = as_float_array("Wx", Wx, 2, "(D, 3H)")
+    check_shape("Wx", Wx, (None, 3 * H), "D, 3H", f"H = {H} from Wh.shape[0]")
+    bx = as_float_array("bx", bx, 1, "(3H,)")
+    check_shape("bx", bx, (3 * H,), "(3H,)", f"H = {H} from Wh.shape[0]")
+    bh = as_float_array("bh", bh, 1, "(3H,)")
+    check_shape("bh", bh, (3 * H,), "(3H,)", f"H = {H} from Wh.shape[0]")
+    out = [a.copy() for a in (Wx, Wh, bx, bh)]
+    for a in out:
+        a[..., H : 2 * H] *= -1  # the z block (columns of Wx, Wh; entries of bx, bh)
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------
+# parameter counts
+# ----------------------------------------------------------------------------
+
+
+def _check_size(name: str, value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    return int(value)
+
+
+def count_parameters(cell: str, D: int, H: int, *, biases: int = 2, num_layers: int = 1) -> int:
+    """Number of trainable parameters of a (stacked) RNN, GRU or LSTM layer.
+
+    A cell with G gate blocks (RNN 1, GRU 3, LSTM 4) has, per layer, an
+    input matrix (G H, D_in), a recurrent matrix (G H, H) and ``biases`` bias
+    vectors of G H entries: G (H D_in + H^2 + biases H). Layer 1 reads the
+    input (D_in = D), every further layer the H states below (D_in = H).
+
+    With ``biases=2`` (the default) this is what ``torch.nn.RNN``, ``GRU`` and
+    ``LSTM`` report (``sum(p.numel() for p in m.parameters())``), since PyTorch
+    follows cuDNN's layout with an input and a recurrent bias. ``biases=1`` is
+    the count of the textbook equations, with one bias per gate; ``biases=0``
+    is ``bias=False``.
+
+    Inputs:
+    - cell: "rnn", "gru" or "lstm" (case-insensitive).
+    - D: input size, a positive integer.
+    - H: hidden size, a positive integer.
+    - biases: 0, 1 or 2 bias vectors per gate block.
+    - num_layers: number of stacked layers, a positive integer.
+
+    Returns:
+    - n: the number of parameters, a Python int.
+    """
+    if not isinstance(cell, str) or cell.lower() not in GATES:
+        raise ValueError(f"cell: expected one of 'rnn', 'gru', 'lstm', got {cell!r}")
+    D = _check_size("D", D)
+    H = _check_size("H", H)
+    L = _check_size("num_layers", num_layers)
+    if isinstance(biases, (bool, np.bool_)) or biases not in (0, 1, 2):
+        raise ValueError(f"biases: expected 0, 1 or 2, got {biases!r}")
+    G = GATES[cell.lower()]
+    total = 0
+    for layer in range(L):
+        D_in = D if layer == 0 else H
+        total += G * (H * D_in + H * H + int(biases) * H)
+    return total

@@ -1,0 +1,85 @@
+"""rnn_helpers.experiments.digits: tiny, fast runs of the row-by-row digits experiment."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from rnn_helpers.experiments import digits
+
+
+@pytest.fixture(scope="module")
+def task():
+    return digits.prepare(seed=0)
+
+
+def test_prepare(task):
+    assert task.images.shape == (1797, 8, 8) and task.images.dtype == np.float32
+    assert 0.0 <= task.images.min() and task.images.max() == 1.0
+    parts = np.concatenate([task.train, task.val, task.test])
+    assert sorted(parts.tolist()) == list(range(1797))
+    assert len(task.test) == pytest.approx(0.2 * 1797, abs=10)
+
+
+def test_row_reader_reads_rows_or_columns():
+    torch.manual_seed(0)
+    model = digits.RowReader(hidden=5, cell="gru")
+    x = torch.randn(3, 8, 8)
+    out, _ = model.rnn(x)
+    torch.testing.assert_close(model(x), model.head(out[:, -1]))
+    model.read = "columns"
+    out_t, _ = model.rnn(x.transpose(1, 2))
+    torch.testing.assert_close(model(x), model.head(out_t[:, -1]))
+    with pytest.raises(ValueError, match="x: expected shape"):
+        model(torch.randn(3, 64))
+    with pytest.raises(ValueError, match="read"):
+        digits.RowReader(read="diagonal")
+
+
+def test_softmax_mse_matches_definition_and_its_gradient_vanishes_when_saturated():
+    logits = torch.tensor([[2.0, -1.0, 0.5]], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([2])
+    p = torch.softmax(logits, -1)
+    expected = ((p - F.one_hot(y, 3)) ** 2).sum()
+    torch.testing.assert_close(digits.softmax_mse(logits, y), expected)
+    # confidently wrong: squared error barely moves, cross-entropy pushes hard
+    wrong = torch.tensor([[20.0, 0.0, 0.0]], dtype=torch.float64, requires_grad=True)
+    g_mse, = torch.autograd.grad(digits.softmax_mse(wrong, y), wrong)
+    g_ce, = torch.autograd.grad(F.cross_entropy(wrong, y), wrong)
+    assert g_mse.norm() < 1e-6 < 1.0 < g_ce.norm()
+
+
+def test_tiny_experiment(task):
+    metrics, art = digits.experiment(60, seed=0, steps=8, comparison_steps=4, task=task)
+    json.dumps(metrics)
+    assert metrics["rnn"]["steps"] == 8
+    assert metrics["baseline_logistic_regression"]["test_accuracy"] > 0.9  # a strong baseline
+    assert set(metrics["loss_comparison"]) == {"ce/adam", "mse/adam", "ce/sgd", "mse/sgd"}
+    for run in metrics["loss_comparison"].values():
+        assert run["steps"][-1] == 4 and len(run["val_accuracy"]) == len(run["steps"])
+    C = np.array(metrics["confusion_matrix_rnn"])
+    assert C.shape == (10, 10) and C.sum() == len(task.test)
+
+
+def test_same_seed_same_start_for_both_losses(task):
+    a, ra, _ = digits.train_reader(task, steps=2, seconds=30, seed=3, loss="ce", eval_every=2)
+    b, rb, _ = digits.train_reader(task, steps=2, seconds=30, seed=3, loss="ce", eval_every=2)
+    assert ra.losses == rb.losses
+    with pytest.raises(ValueError, match="loss"):
+        digits.train_reader(task, steps=1, seconds=1, loss="hinge")
+    with pytest.raises(ValueError, match="optimizer"):
+        digits.train_reader(task, steps=1, seconds=1, optimizer="lbfgs")
+    with pytest.raises(ValueError, match="unknown settings"):
+        digits.train_reader(task, steps=1, seconds=1, hiden=3)
+
+
+@pytest.mark.slow
+def test_command_line_prints_json():
+    out = subprocess.run([sys.executable, "-m", "rnn_helpers.experiments", "digits", "--seconds", "0.2"],
+                         capture_output=True, text=True, check=True, timeout=600).stdout
+    metrics = json.loads(out)
+    assert "baseline_logistic_regression" in metrics and metrics["rnn"]["steps"] >= 1

@@ -1,0 +1,134 @@
+"""Tests of rnn_helpers.experiments.language_model: the model, the metrics and a tiny, fast run."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_helpers.experiments import __main__ as cli
+from rnn_helpers.experiments import language_model as lm
+from rnn_helpers.data.corpus import load_corpus
+from rnn_helpers.models.ngram import bits_per_char
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus()
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_charlm_shapes_and_state(cell):
+    torch.manual_seed(0)
+    model = lm.CharLM(V=11, embed=3, hidden=5, cell=cell)
+    x = torch.randint(0, 11, (2, 9))
+    logits, state = model(x)
+    assert logits.shape == (2, 9, 11)
+    # reading in two pieces with the state carried equals one pass
+    a, s = model(x[:, :4])
+    b, _ = model(x[:, 4:], s)
+    torch.testing.assert_close(torch.cat([a, b], 1), logits)
+    with pytest.raises(ValueError, match=r"x: expected an int64 tensor of shape \(N, T\)"):
+        model(x.float())
+    with pytest.raises(ValueError, match="cell"):
+        lm.CharLM(11, cell="rnn")
+    with pytest.raises(ValueError, match="hidden"):
+        lm.CharLM(11, hidden=0)
+
+
+def test_loss_is_the_mean_cross_entropy():
+    torch.manual_seed(1)
+    model = lm.CharLM(V=7, embed=3, hidden=4)
+    x, y = torch.randint(0, 7, (3, 5)), torch.randint(0, 7, (3, 5))
+    logits, _ = model(x)
+    logp = torch.log_softmax(logits, -1)
+    expected = -logp.gather(-1, y[..., None]).mean()
+    torch.testing.assert_close(lm.lm_loss(model, (x, y)), expected)
+
+
+def test_target_log_probs_do_not_depend_on_the_chunk():
+    torch.manual_seed(2)
+    model = lm.CharLM(V=6, embed=3, hidden=4).double()
+    blocks = np.random.default_rng(0).integers(0, 6, size=(3, 40))
+    full = lm.target_log_probs(model, blocks, chunk=1000)
+    assert full.shape == (3, 39) and np.all(full < 0)
+    np.testing.assert_allclose(lm.target_log_probs(model, blocks, chunk=7), full, atol=1e-12)
+    with torch.no_grad():
+        logits, _ = model(torch.from_numpy(blocks[:, :-1]))
+        ref = torch.log_softmax(logits, -1).gather(-1, torch.from_numpy(blocks[:, 1:, None]))[..., 0]
+    np.testing.assert_allclose(full, ref.numpy(), atol=1e-12)
+    assert math.isclose(lm.heldout_nll(model, blocks), -full.mean())
+    with pytest.raises(ValueError, match="blocks"):
+        lm.target_log_probs(model, blocks[:, :1])
+
+
+def test_mixture():
+    rng = np.random.default_rng(3)
+    a, b = np.log(rng.uniform(0.01, 1, 50)), np.log(rng.uniform(0.01, 1, 50))
+    assert math.isclose(lm.mixture_nll(a, b, 1.0), -a.mean())
+    assert math.isclose(lm.mixture_nll(a, b, 0.0), -b.mean())
+    mix = lm.mixture_nll(a, b, 0.3)
+    assert math.isclose(mix, -np.log(0.3 * np.exp(a) + 0.7 * np.exp(b)).mean())
+    lam, best = lm.best_mixture(a, b)
+    assert best <= min(-a.mean(), -b.mean()) + 1e-12 and 0 <= lam <= 1
+    with pytest.raises(ValueError, match="lam"):
+        lm.mixture_nll(a, b, 1.5)
+    with pytest.raises(ValueError, match="logp_b"):
+        lm.mixture_nll(a, b[:3], 0.5)
+
+
+def test_cosine_adam_schedule():
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = lm.CosineAdam([p], lr=1.0, total=4, final=0.1)
+    seen = []
+    for _ in range(6):
+        p.grad = torch.ones(2)
+        opt.step()
+        seen.append(opt.param_groups[0]["lr"])
+    expected = [0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s / 4, 1))) for s in range(6)]
+    np.testing.assert_allclose(seen, expected)
+    with pytest.raises(ValueError, match="total"):
+        lm.CosineAdam([p], lr=1.0, total=0)
+    with pytest.raises(ValueError, match="final"):
+        lm.CosineAdam([p], lr=1.0, total=3, final=0.0)
+
+
+def test_tiny_experiment(corpus):
+    config = lm.Config(hidden=16, embed=8, N=4, T=16, sample_chars=20)
+    # a generous wall-time budget so the step budget decides, even on a loaded machine
+    e = lm.experiment(600.0, seed=0, max_steps=12, config=config, eval_every=5, corpus=corpus)
+    m = e.metrics
+    json.dumps(m)  # JSON-able
+    assert m["training"]["steps"] == 12 and m["training"]["stopped"] == "steps"
+    assert [s for s, _ in e.result.evals] == [5, 10, 12]
+    assert 1 <= m["ngram"]["order"] <= 9 and e.ngram_valid_nll.shape == (9,)
+    assert m["ngram"]["order"] >= 5  # long contexts pay off on this corpus
+    for part in ("ngram", "rnn", "mixture"):
+        r = m[part]["test"]
+        assert math.isclose(r["bpc"], bits_per_char(r["nats"]), rel_tol=1e-3)
+        assert math.isclose(r["perplexity"], math.exp(r["nats"]), rel_tol=1e-3)
+    # 12 steps of a tiny model cannot beat a 9-gram; the mixture is never worse on validation
+    assert m["rnn"]["test"]["bpc"] > m["ngram"]["test"]["bpc"]
+    assert not m["rnn_beats_ngram_on_test"]
+    assert m["rnn"]["valid"]["bpc"] < math.log2(corpus.V)  # it did learn something
+    assert m["sample"]["text"].startswith("The ") and len(m["sample"]["text"]) == 24
+    # the same seed gives the same run
+    again = lm.experiment(600.0, seed=0, max_steps=12, config=config, eval_every=5, corpus=corpus)
+    assert again.metrics["rnn"] == m["rnn"] and again.metrics["sample"] == m["sample"]
+
+
+def test_config_grows_with_the_budget():
+    small, large = lm.config_for(30.0), lm.config_for(lm.LARGE_BUDGET)
+    assert small == lm.Config() and large.hidden > small.hidden
+    assert large.steps_per_second < small.steps_per_second
+
+
+def test_run_and_cli(capsys):
+    assert cli.main(["language_model", "--seconds", "0.3", "--seed", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["training"]["max_steps"] == round(0.3 * lm.Config().steps_per_second)
+    assert out["seed"] == 1 and out["config"]["hidden"] == lm.Config().hidden
+    assert {"ngram", "rnn", "mixture", "sample", "data"} <= set(out)
+    with pytest.raises(ValueError, match="seconds"):
+        lm.experiment(0)

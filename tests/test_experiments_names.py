@@ -1,0 +1,111 @@
+"""rnn_helpers.experiments.names: tiny, fast runs of the names experiment and its helpers."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_helpers.experiments import names
+
+
+@pytest.fixture(scope="module")
+def task():
+    return names.prepare(seed=0)
+
+
+def test_prepare_is_consistent(task):
+    M = len(task.data)
+    assert task.ids.shape == (M, task.lengths.max()) and task.labels.shape == (M,)
+    assert sorted(np.concatenate([task.train, task.val, task.test]).tolist()) == list(range(M))
+    assert np.bincount(task.labels).max() <= names.MAX_PER_LANGUAGE
+    n = task.train[5]
+    decoded = "".join(task.alphabet[i - 1] for i in task.ids[n, :task.lengths[n]])
+    assert decoded == task.data.names[n] and np.all(task.ids[n, task.lengths[n]:] == 0)
+
+
+def test_classifier_last_pooling_equals_each_name_alone(task):
+    torch.manual_seed(0)
+    model = names.NameClassifier(len(task.alphabet), 12, hidden=8, bidirectional=True).eval()
+    idx = task.test[:6]
+    ids = torch.from_numpy(task.ids[idx, :task.lengths[idx].max()])
+    with torch.no_grad():
+        batch_logits = model(ids, task.lengths[idx])
+        for k, n in enumerate(idx):
+            alone = torch.from_numpy(task.ids[n:n + 1, :task.lengths[n]])
+            torch.testing.assert_close(batch_logits[k], model(alone, task.lengths[n:n + 1])[0])
+        naive = model(ids, task.lengths[idx], pooling="naive")
+        mean = model(ids, task.lengths[idx], pooling="mean")
+    short = task.lengths[idx] < ids.shape[1]
+    assert short.any()
+    assert (naive - batch_logits).abs().amax(dim=1)[torch.from_numpy(short)].min() > 1e-6
+    assert mean.shape == batch_logits.shape
+    with pytest.raises(ValueError, match="pooling"):
+        names.NameClassifier(29, 12, pooling="max")
+    with pytest.raises(ValueError, match="cell"):
+        names.NameClassifier(29, 12, cell="transformer")
+
+
+def test_metrics_agree_with_scikit_learn():
+    from sklearn.metrics import confusion_matrix, f1_score
+
+    rng = np.random.default_rng(0)
+    y, p = rng.integers(0, 5, 200), rng.integers(0, 5, 200)
+    np.testing.assert_array_equal(names.confusion_matrix(y, p, 5), confusion_matrix(y, p, labels=range(5)))
+    C = names.confusion_matrix(y, p, 5, normalize=True)
+    np.testing.assert_allclose(C.sum(axis=1), 1.0)
+    assert abs(names.macro_f1(y, p, 5) - f1_score(y, p, average="macro")) < 1e-12
+    assert names.accuracy(y, p) == np.mean(y == p)
+    with pytest.raises(ValueError, match="y_pred"):
+        names.accuracy(y, p[:-1])
+    low, high = names.paired_bootstrap(y == p, y == y, n=500)
+    assert low <= names.accuracy(y, p) - 1 <= high < 0
+
+
+def test_tiny_experiment(task):
+    metrics, art = names.experiment(30, seed=0, steps=6, task=task)
+    json.dumps(metrics)  # JSON-able
+    assert metrics["rnn"]["steps"] == 6 and metrics["rnn"]["stopped"] == "steps"
+    for key in ("rnn", "baseline_bag_of_characters", "baseline_bag_of_bigrams"):
+        assert 0 <= metrics[key]["test_accuracy"] <= 1 and 0 <= metrics[key]["test_macro_f1"] <= 1
+    C = np.array(metrics["confusion_matrix_rnn"])
+    assert C.shape == (12, 12) and C.sum() == metrics["n_test"] == len(task.test)
+    assert np.trace(C) / C.sum() == pytest.approx(metrics["rnn"]["test_accuracy"])
+    # the baselines are real: clearly above the majority class even after no RNN training
+    assert metrics["baseline_bag_of_bigrams"]["test_accuracy"] > 0.5 > metrics["majority_class_accuracy"]
+    assert metrics["baseline_bag_of_bigrams"]["test_accuracy"] > metrics["baseline_bag_of_characters"]["test_accuracy"]
+    low, high = metrics["rnn_minus_bigrams_ci95"]
+    assert low <= high
+    assert art["pred_rnn"].shape == (len(task.test),)
+
+
+def test_training_is_reproducible(task):
+    a = names.train_classifier(task, steps=3, seconds=30, seed=1, eval_every=3)
+    b = names.train_classifier(task, steps=3, seconds=30, seed=1, eval_every=3)
+    assert a[1].losses == b[1].losses
+    for pa, pb in zip(a[0].parameters(), b[0].parameters()):
+        assert torch.equal(pa, pb)
+    with pytest.raises(ValueError, match="unknown settings"):
+        names.train_classifier(task, steps=1, seconds=1, hiddne=3)
+
+
+def test_run_rejects_bad_seconds():
+    with pytest.raises(ValueError, match="seconds"):
+        names.run(0)
+
+
+@pytest.mark.slow
+def test_command_line_prints_json():
+    out = subprocess.run([sys.executable, "-m", "rnn_helpers.experiments", "names", "--seconds", "0.1"],
+                         capture_output=True, text=True, check=True, timeout=600).stdout
+    metrics = json.loads(out)
+    assert metrics["rnn"]["steps"] >= 1 and "baseline_bag_of_bigrams" in metrics
+
+
+def test_one_thread_restores_the_thread_count():
+    before = torch.get_num_threads()
+    with names.one_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

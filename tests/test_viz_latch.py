@@ -1,0 +1,33 @@
+"""rnn_helpers.viz.latch: chapter 1's one-unit RNN explorer."""
+
+import numpy as np
+import pytest
+
+from rnn_helpers.viz.latch import (W_HH_VALUES, latch_explorer, latch_figure,
+                                        latch_inputs, latch_states)
+
+
+def test_states_follow_the_recurrence():
+    w_hh, w_xh, T = 1.25, 2.0, 40
+    x = latch_inputs(T)[:, :, 0]  # (M, T)
+    h = np.zeros(x.shape[0])
+    expected = []
+    for t in range(T):
+        h = np.tanh(w_xh * x[:, t] + w_hh * h)
+        expected.append(h)
+    np.testing.assert_allclose(latch_states(w_hh, w_xh, T), np.stack(expected, 1), atol=1e-14)
+
+
+def test_inputs_validate_marker_positions():
+    with pytest.raises(ValueError, match="markers"):
+        latch_inputs(10, markers=(11,))
+
+
+def test_figure_and_explorer():
+    fig = latch_figure(2.0, 4.0)
+    assert len(fig.data) == 3
+    assert fig.layout.xaxis.title.text == "time step t"
+    assert fig.layout.yaxis.title.text == "hidden state h_t"
+    ex = latch_explorer()
+    assert ex.n_frames == len(W_HH_VALUES) * 4 and 2.0 in W_HH_VALUES
+    assert len(ex.static_html()) < 600_000
