@@ -8,6 +8,15 @@ names the argument and the expected shape, for example::
     ValueError: x: expected a 3-D array of shape (N, T, D), got shape (2, 3)
 
 The helpers are generic (no knowledge of RNNs), so any module can use them.
+Scalar arguments (sizes, seeds, learning rates, fractions, option names) are
+checked by :func:`check_int`, :func:`check_float`, :func:`check_choice`,
+:func:`check_bool`, :func:`check_rng` and :func:`check_float_dtype`; like the
+array checks they raise ``ValueError`` (never ``TypeError``), naming the
+argument and what was expected::
+
+    ValueError: hidden_size: expected a positive integer, got 4.0
+    ValueError: val_fraction: expected a number in (0, 1), got 1.5
+    ValueError: cell: expected one of 'rnn', 'lstm', 'gru', got 'tanh'
 
 Dtype rule of the package
 -------------------------
@@ -22,7 +31,9 @@ behind your back.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+import math
+from numbers import Integral, Real
+from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -33,6 +44,12 @@ __all__ = [
     "check_ndim",
     "common_float_dtype",
     "format_shape",
+    "check_int",
+    "check_float",
+    "check_choice",
+    "check_bool",
+    "check_rng",
+    "check_float_dtype",
 ]
 
 #: The floating dtypes the numerical helpers accept.
@@ -208,3 +225,223 @@ def common_float_dtype(*arrays: np.ndarray) -> np.dtype:
     if not present:
         raise ValueError("common_float_dtype needs at least one array")
     return np.result_type(*present)
+
+
+# ----------------------------------------------------------------------------
+# scalar arguments
+# ----------------------------------------------------------------------------
+
+
+def _suffix(detail: Optional[str]) -> str:
+    return f" ({detail})" if detail else ""
+
+
+def _int_wanted(minimum: Optional[int], maximum: Optional[int]) -> str:
+    """``"a positive integer"``, ``"an integer in [1, 9]"``, ... for messages."""
+    if maximum is not None:
+        low = "-inf" if minimum is None else str(minimum)
+        return f"an integer in [{low}, {maximum}]"
+    if minimum is None:
+        return "an integer"
+    if minimum == 1:
+        return "a positive integer"
+    if minimum == 0:
+        return "a non-negative integer"
+    return f"an integer >= {minimum}"
+
+
+def check_int(
+    name: str,
+    value: Any,
+    minimum: Optional[int] = None,
+    maximum: Optional[int] = None,
+    detail: Optional[str] = None,
+) -> int:
+    """Return ``value`` as a Python int, checking type and range.
+
+    Python and NumPy integers are accepted; ``bool``, floats (even ``4.0``),
+    strings and arrays are not.
+
+    Inputs:
+    - name: the argument's name, used in the message (e.g. ``"hidden_size"``).
+    - value: the value to check.
+    - minimum: smallest allowed value (inclusive), or None for no bound.
+    - maximum: largest allowed value (inclusive), or None for no bound.
+    - detail: optional explanation appended to the expectation, e.g.
+      ``"the vocabulary size"``.
+
+    Returns:
+    - int(value).
+
+    Raises:
+    - ValueError: ``value`` is not an integer or lies outside the range;
+      the message reads e.g.
+      ``H: expected a positive integer, got 0``.
+    """
+    ok = not isinstance(value, (bool, np.bool_)) and isinstance(value, Integral)
+    if ok:
+        ok = (minimum is None or value >= minimum) and (
+            maximum is None or value <= maximum
+        )
+    if not ok:
+        raise ValueError(
+            f"{name}: expected {_int_wanted(minimum, maximum)}"
+            f"{_suffix(detail)}, got {value!r}"
+        )
+    return int(value)
+
+
+def _float_wanted(
+    minimum: Optional[float],
+    maximum: Optional[float],
+    positive: bool,
+    exclusive: bool,
+    finite: bool,
+) -> str:
+    """``"a positive finite number"``, ``"a number in (0, 1)"``, ..."""
+    fin = "finite " if finite else ""
+    if positive and minimum is None and maximum is None:
+        return f"a positive {fin}number"
+    if minimum is not None and maximum is not None:
+        left, right = ("(", ")") if exclusive else ("[", "]")
+        return f"a number in {left}{minimum:g}, {maximum:g}{right}"
+    parts = []
+    if positive:
+        parts.append("> 0")
+    if minimum is not None:
+        parts.append(f"{'>' if exclusive else '>='} {minimum:g}")
+    if maximum is not None:
+        parts.append(f"{'<' if exclusive else '<='} {maximum:g}")
+    return f"a {fin}number" + (" " + " and ".join(parts) if parts else "")
+
+
+def check_float(
+    name: str,
+    value: Any,
+    minimum: Optional[float] = None,
+    maximum: Optional[float] = None,
+    *,
+    positive: bool = False,
+    exclusive: bool = False,
+    finite: bool = True,
+    detail: Optional[str] = None,
+) -> float:
+    """Return ``value`` as a Python float, checking type and range.
+
+    Python and NumPy reals (ints included) are accepted; ``bool``, strings,
+    complex numbers and arrays are not.
+
+    Inputs:
+    - name: the argument's name, used in the message (e.g. ``"lr"``).
+    - value: the value to check.
+    - minimum, maximum: bounds, or None for no bound.
+    - positive: require ``value > 0``.
+    - exclusive: the bounds themselves are not allowed (an open interval,
+      e.g. a fraction in (0, 1)).
+    - finite: reject NaN and +-inf (default True).
+    - detail: optional explanation appended to the expectation.
+
+    Returns:
+    - float(value).
+
+    Raises:
+    - ValueError: e.g. ``val_fraction: expected a number in (0, 1), got 1.5``.
+    """
+    ok = not isinstance(value, (bool, np.bool_)) and isinstance(value, Real)
+    if ok:
+        v = float(value)
+        if math.isnan(v):
+            ok = False
+        elif finite and math.isinf(v):
+            ok = False
+        elif positive and not v > 0:
+            ok = False
+        elif minimum is not None and (v <= minimum if exclusive else v < minimum):
+            ok = False
+        elif maximum is not None and (v >= maximum if exclusive else v > maximum):
+            ok = False
+    if not ok:
+        wanted = _float_wanted(minimum, maximum, positive, exclusive, finite)
+        raise ValueError(f"{name}: expected {wanted}{_suffix(detail)}, got {value!r}")
+    return float(value)
+
+
+def _same_choice(a: Any, b: Any) -> bool:
+    """``a == b`` as a plain bool; ``True`` never equals ``1`` here."""
+    if isinstance(a, (bool, np.bool_)) != isinstance(b, (bool, np.bool_)):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # e.g. an array compared with a string
+        return False
+
+
+def check_choice(
+    name: str, value: Any, choices: Iterable[Any], *, casefold: bool = False
+) -> Any:
+    """Return ``value`` if it is one of ``choices``.
+
+    Inputs:
+    - name: the argument's name, used in the message (e.g. ``"cell"``).
+    - value: the value to check.
+    - choices: the allowed values (strings, ints, ...), in the order the
+      message lists them.
+    - casefold: compare strings case-insensitively and return the lower-case
+      value (choices are then expected in lower case).
+
+    Returns:
+    - value (lower-cased when ``casefold`` and it is a string).
+
+    Raises:
+    - ValueError: e.g. ``cell: expected one of 'rnn', 'lstm', 'gru', got 'tanh'``.
+    """
+    options = list(choices)
+    key = value.lower() if casefold and isinstance(value, str) else value
+    hit = any(_same_choice(key, c) for c in options)
+    if not hit:
+        listed = ", ".join(repr(c) for c in options)
+        raise ValueError(f"{name}: expected one of {listed}, got {value!r}")
+    return key
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is ``True`` or ``False`` (NumPy bools too).
+
+    Raises:
+    - ValueError: e.g. ``bidirectional: expected True or False, got 1``.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
+def check_rng(name: str, rng: Any) -> np.random.Generator:
+    """Return ``rng`` if it is a ``numpy.random.Generator``.
+
+    Raises:
+    - ValueError: e.g. ``rng: expected a numpy.random.Generator (e.g.
+      np.random.default_rng(0)), got int``.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"{name}: expected a numpy.random.Generator "
+            f"(e.g. np.random.default_rng(0)), got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_float_dtype(name: str, dtype: Any) -> np.dtype:
+    """Return ``np.dtype(dtype)`` if it is float32 or float64.
+
+    Raises:
+    - ValueError: e.g. ``dtype: expected float32 or float64, got int64``.
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise ValueError(
+            f"{name}: expected float32 or float64, got {dtype!r}"
+        ) from exc
+    if dt not in SUPPORTED_FLOAT_DTYPES:
+        raise ValueError(f"{name}: expected float32 or float64, got {dt}")
+    return dt

@@ -113,3 +113,106 @@ def test_common_float_dtype_is_the_result_type():
     assert common_float_dtype(f32, None) == np.float32
     with pytest.raises(ValueError):
         common_float_dtype()
+
+
+# ----------------------------------------------------------------------------
+# scalar checks
+# ----------------------------------------------------------------------------
+
+from rnn_helpers.argcheck import (  # noqa: E402
+    check_bool,
+    check_choice,
+    check_float,
+    check_float_dtype,
+    check_int,
+    check_rng,
+)
+
+
+@pytest.mark.parametrize("value", [3, np.int64(3), np.int32(3)])
+def test_check_int_accepts_python_and_numpy_integers(value):
+    out = check_int("n", value, 1)
+    assert out == 3 and type(out) is int
+
+
+@pytest.mark.parametrize(
+    "value, minimum, maximum, message",
+    [
+        (0, 1, None, "H: expected a positive integer, got 0"),
+        (4.0, 1, None, "H: expected a positive integer, got 4.0"),
+        (True, 1, None, "H: expected a positive integer, got True"),
+        ("3", None, None, "H: expected an integer, got '3'"),
+        (-1, 0, None, "H: expected a non-negative integer, got -1"),
+        (1, 2, None, "H: expected an integer >= 2, got 1"),
+        (10, 1, 9, "H: expected an integer in [1, 9], got 10"),
+    ],
+)
+def test_check_int_rejects_with_value_error(value, minimum, maximum, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_int("H", value, minimum, maximum)
+
+
+def test_check_int_detail_is_in_the_message():
+    with pytest.raises(ValueError, match=re.escape("a positive integer (the vocabulary size)")):
+        check_int("V", 0, 1, detail="the vocabulary size")
+
+
+@pytest.mark.parametrize("value", [0.5, 1, np.float32(0.5), np.int64(2)])
+def test_check_float_accepts_reals(value):
+    out = check_float("lr", value, positive=True)
+    assert type(out) is float and out == float(value)
+
+
+@pytest.mark.parametrize(
+    "kwargs, value, message",
+    [
+        ({"positive": True}, 0.0, "lr: expected a positive finite number, got 0.0"),
+        ({"positive": True}, float("inf"), "lr: expected a positive finite number, got inf"),
+        ({"positive": True}, float("nan"), "lr: expected a positive finite number, got nan"),
+        ({"positive": True}, True, "lr: expected a positive finite number, got True"),
+        ({"positive": True}, "1", "lr: expected a positive finite number, got '1'"),
+        ({"minimum": 0, "maximum": 1, "exclusive": True}, 1.0, "lr: expected a number in (0, 1), got 1.0"),
+        ({"minimum": 0, "maximum": 1}, 1.5, "lr: expected a number in [0, 1], got 1.5"),
+        ({"minimum": 0}, -0.5, "lr: expected a finite number >= 0, got -0.5"),
+    ],
+)
+def test_check_float_rejects_with_value_error(kwargs, value, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_float("lr", value, **kwargs)
+
+
+def test_check_float_bounds_are_inclusive_unless_exclusive():
+    assert check_float("p", 0.0, 0, 1) == 0.0
+    assert check_float("p", 1.0, 0, 1) == 1.0
+    with pytest.raises(ValueError):
+        check_float("p", 0.0, 0, 1, exclusive=True)
+    assert check_float("t", float("inf"), 0, finite=False) == float("inf")
+
+
+def test_check_choice():
+    assert check_choice("cell", "gru", ("rnn", "lstm", "gru")) == "gru"
+    assert check_choice("cell", "GRU", ("rnn", "lstm", "gru"), casefold=True) == "gru"
+    assert check_choice("biases", 2, (0, 1, 2)) == 2
+    with pytest.raises(ValueError, match=re.escape("cell: expected one of 'rnn', 'lstm', 'gru', got 'tanh'")):
+        check_choice("cell", "tanh", ("rnn", "lstm", "gru"))
+    with pytest.raises(ValueError, match=re.escape("biases: expected one of 0, 1, 2, got True")):
+        check_choice("biases", True, (0, 1, 2))
+    with pytest.raises(ValueError, match="cell: expected one of"):
+        check_choice("cell", np.zeros(3), ("rnn",))
+    with pytest.raises(ValueError, match="cell: expected one of"):
+        check_choice("cell", ["rnn"], ("rnn",))
+
+
+def test_check_bool_rng_and_dtype():
+    assert check_bool("flag", np.bool_(True)) is True
+    with pytest.raises(ValueError, match=re.escape("flag: expected True or False, got 1")):
+        check_bool("flag", 1)
+    rng = np.random.default_rng(0)
+    assert check_rng("rng", rng) is rng
+    with pytest.raises(ValueError, match="rng: expected a numpy.random.Generator"):
+        check_rng("rng", 0)
+    assert check_float_dtype("dtype", "float32") == np.float32
+    with pytest.raises(ValueError, match="dtype: expected float32 or float64, got int64"):
+        check_float_dtype("dtype", np.int64)
+    with pytest.raises(ValueError, match="dtype: expected float32 or float64"):
+        check_float_dtype("dtype", "no-such-dtype")
