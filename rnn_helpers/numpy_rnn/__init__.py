@@ -40,6 +40,7 @@ from rnn_helpers.numpy_rnn.rnn import (
     rnn_step_backward,
     rnn_step_forward,
 )
+from rnn_helpers.numpy_rnn.scan import linear_recurrence, linear_recurrence_scan
 
 __all__ = [
     "rnn_step_forward",
@@ -56,4 +57,6 @@ __all__ = [
     "gru_backward",
     "params_from_torch",
     "sigmoid",
+    "linear_recurrence",
+    "linear_recurrence_scan",
 ]
