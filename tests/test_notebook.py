@@ -1,0 +1,162 @@
+"""Tests of rnn_helpers.notebook: the chapters' set-up and glue."""
+
+import importlib
+import subprocess
+import sys
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from IPython.core.formatters import format_display_data
+
+import rnn_helpers.notebook as nb
+
+
+@pytest.fixture
+def restore_state():
+    """Undo what setup() changes in this process."""
+    rc = dict(matplotlib.rcParams)
+    printopts = np.get_printoptions()
+    threads = torch.get_num_threads()
+    yield
+    matplotlib.rcParams.update(rc)
+    np.set_printoptions(**printopts)
+    torch.set_num_threads(threads)
+
+
+def draws(seed, **kwargs):
+    rng = nb.setup(seed, **kwargs)
+    return (rng.standard_normal(3), np.random.standard_normal(3),
+            torch.randn(3).numpy())
+
+
+def test_setup_is_reproducible(restore_state):
+    first, second = draws(7), draws(7)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    other = draws(8)
+    assert not np.array_equal(first[0], other[0])
+    assert not np.array_equal(first[1], other[1])
+    assert not np.array_equal(first[2], other[2])
+
+
+def test_setup_matches_the_block_it_replaces(restore_state):
+    rng = nb.setup(0)
+    expected = np.random.default_rng(0).standard_normal(5)
+    np.testing.assert_array_equal(rng.standard_normal(5), expected)
+    torch.manual_seed(0)
+    want = torch.randn(4)
+    nb.setup(0)
+    assert torch.equal(torch.randn(4), want)
+
+
+def test_setup_threads_print_options_and_figures(restore_state):
+    nb.setup(0, threads=1, precision=3)
+    assert torch.get_num_threads() == 1
+    opts = np.get_printoptions()
+    assert opts["precision"] == 3 and opts["suppress"] is True
+    assert np.array2string(np.array([1 / 3, 1e-9])) == "[0.333 0.   ]"
+    for key, value in nb.FIGURE_RC.items():
+        assert matplotlib.rcParams[key] == value
+    assert matplotlib.rcParams["font.size"] >= 10  # legible at a 620 px column
+    threads = torch.get_num_threads()
+    nb.setup(0)  # threads=None leaves the count alone
+    assert torch.get_num_threads() == threads
+    assert np.get_printoptions()["precision"] == 4
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(seed=-1), "seed"), (dict(seed=1.5), "seed"), (dict(seed=True), "seed"),
+    (dict(threads=0), "threads"), (dict(precision=-2), "precision"),
+])
+def test_setup_rejects_bad_arguments(kwargs, name, restore_state):
+    with pytest.raises(ValueError, match=name):
+        nb.setup(**kwargs)
+
+
+def test_import_is_light_and_has_no_side_effects():
+    code = (
+        "import sys, matplotlib, numpy as np\n"
+        "keys = ('font.size', 'figure.dpi', 'legend.fontsize')\n"
+        "rc = [matplotlib.rcParams[k] for k in keys]\n"
+        "import rnn_helpers.notebook\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
+        "assert 'myst_nb' not in sys.modules, 'myst_nb imported'\n"
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
+        "assert [matplotlib.rcParams[k] for k in keys] == rc\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_setup_outside_ipython_selects_no_formats(restore_state):
+    from IPython import get_ipython
+
+    assert get_ipython() is None
+    assert nb._inline_formats(nb.FIGURE_FORMATS) is False
+    assert get_ipython() is None  # no shell was created on the way
+
+
+@pytest.mark.parametrize("value, expected, kind", [
+    (np.float64(0.25), 0.25, float),
+    (np.float32(0.5), 0.5, float),
+    (np.int64(7), 7, int),
+    (np.array(3.5), 3.5, float),
+    (np.bool_(True), True, bool),
+    (torch.tensor(2.0, dtype=torch.float64), 2.0, float),
+    (torch.tensor(4), 4, int),
+    (5, 5, int),
+    (0.125, 0.125, float),
+    ("a sentence", "a sentence", str),
+])
+def test_plain(value, expected, kind):
+    got = nb.plain(value)
+    assert type(got) is kind and got == expected
+
+
+def test_plain_leaves_arrays_alone():
+    arr = np.arange(3)
+    assert nb.plain(arr) is arr
+    t = torch.ones(2)
+    assert nb.plain(t) is t
+
+
+def test_glue_passes_plain_values_to_myst_nb(monkeypatch):
+    calls = []
+    import myst_nb
+
+    monkeypatch.setattr(myst_nb, "glue", lambda *a, **k: calls.append((a, k)))
+    nb.glue("x", np.float64(0.5))
+    nb.glue("y", np.int64(3), display=True)
+    assert calls == [(("x", 0.5), {"display": False}), (("y", 3), {"display": True})]
+    assert type(calls[0][0][1]) is float and type(calls[1][0][1]) is int
+
+
+def test_glue_stores_the_text_the_prose_shows(monkeypatch):
+    """The real myst-nb glue: the stored text/plain is a Python number's repr."""
+    shown = []
+    import myst_nb.ext.glue as ext
+
+    monkeypatch.setattr(ext, "ipy_display", lambda data, **kw: shown.append((data, kw)))
+    nb.glue("ch00_value", np.float64(0.1) + np.float64(0.2))
+    nb.glue("ch00_count", np.int64(42))
+    (data1, kw1), (data2, kw2) = shown
+    prefix = "application/papermill.record/"
+    assert data1 == {prefix + "text/plain": "0.30000000000000004"}
+    assert data2 == {prefix + "text/plain": "42"}
+    assert kw1["metadata"]["scrapbook"]["name"] == "ch00_value"
+    assert kw1["raw"] is True
+    # what the old per-chapter helpers had to avoid: NumPy's repr
+    assert format_display_data(np.float64(0.5))[0]["text/plain"] == "np.float64(0.5)"
+
+
+def test_glue_rejects_a_bad_key():
+    with pytest.raises(ValueError, match="key"):
+        nb.glue("", 1.0)
+    with pytest.raises(ValueError, match="key"):
+        nb.glue(3, 1.0)
+
+
+def test_module_reloads_cleanly():
+    importlib.reload(nb)
+    assert callable(nb.setup) and callable(nb.glue)
