@@ -22,8 +22,14 @@ seen (c_k(h) = 0) passes the lower order's prediction through unchanged.
 The discount D_k is Ney's estimate n_1 / (n_1 + 2 n_2), from the numbers of
 k-grams seen exactly once and twice, unless given.
 
-Everything is vectorised: an n-gram is an integer key (base V), the tables
-are sorted key arrays, and a lookup is ``np.searchsorted``.
+Everything is vectorised: the tables are sorted arrays of integer keys and
+a lookup is ``np.searchsorted``. The key of a k-gram is ``r * V + w``, where
+w is its last character and r the rank of its context (the first k - 1
+characters) among the distinct (k - 1)-grams of the training text. Keys thus
+stay below (number of training characters + 1) * V at every order, so any
+order fits in int64 (a base-V key, V ** k, overflows from k = 10 on with
+V = 94). A k-gram whose context never occurs in the training text gets no
+rank and no key: every level from k on passes the lower order through.
 
 Held-out metrics (the same convention as the neural models of chapter 7):
 the loss is the mean negative log-likelihood, in nats, of characters 2 to L
@@ -42,6 +48,8 @@ from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
+
+from rnn_helpers.argcheck import check_int
 
 __all__ = ["KneserNey", "bits_per_char", "perplexity"]
 
@@ -128,13 +136,8 @@ class KneserNey:
 
     def __init__(self, order: int, V: int,
                  discount: Union[None, float, Sequence[float]] = None):
-        if not isinstance(V, (int, np.integer)) or V < 2:
-            raise ValueError(f"V: expected an integer >= 2, got {V!r}")
-        if not isinstance(order, (int, np.integer)) or order < 1:
-            raise ValueError(f"order: expected a positive integer, got {order!r}")
-        if float(V) ** order >= 2.0 ** 62:
-            raise ValueError(f"order: V ** order must fit in int64 keys; order {order} is too "
-                             f"large for V = {V}")
+        check_int("V", V, 2)
+        check_int("order", order, 1)
         if discount is not None:
             d = np.atleast_1d(np.asarray(discount, dtype=np.float64))
             if d.size == 1:
@@ -148,21 +151,49 @@ class KneserNey:
         self.discount = discount
         self._raw = {}
         self._cont = {}
+        self._vocab = {}  # k -> sorted keys of the distinct training k-grams (k < order)
 
     # ------------------------------------------------------------------ keys
-    def _gram_keys(self, blocks: np.ndarray, n: int) -> list:
-        """keys[k - 1] (B, L): key of the k-gram ending at each position, -1 if too early."""
+    #: Key of a position whose k-gram is not complete yet (t < k - 1).
+    _TOO_EARLY = -1
+    #: Key of a complete k-gram whose context never occurs in the training text.
+    _UNSEEN = -2
+
+    def _ranks(self, keys: np.ndarray, k: int) -> np.ndarray:
+        """Rank of each k-gram key among the training k-grams; -1 too early, -2 unseen."""
+        vocab = self._vocab[k]  # (G_k,) sorted
+        i = np.searchsorted(vocab, keys)  # (B, L)
+        found = np.zeros(keys.shape, dtype=bool)
+        if vocab.size:
+            found = (keys >= 0) & (vocab[np.minimum(i, vocab.size - 1)] == keys)
+        missing = np.where(keys == self._TOO_EARLY, self._TOO_EARLY, self._UNSEEN)
+        return np.where(found, i, missing)
+
+    def _gram_keys(self, blocks: np.ndarray, n: int, build: bool = False) -> list:
+        """
+        keys[k - 1] (B, L): key of the k-gram ending at each position, k = 1..n.
+
+        The key is rank(context) * V + last character (see the module
+        docstring); -1 where fewer than k characters precede (t < k - 1), -2
+        where the context never occurs in the training text. With
+        ``build=True`` (fitting) the sorted training k-grams of every level
+        k < n are stored first, so the ranks are those of ``blocks`` itself.
+        """
         B, L = blocks.shape
-        keys = []
-        prev = blocks.copy()  # (B, L) unigram keys
-        keys.append(prev)
+        keys = [blocks.copy()]  # (B, L) unigrams: the empty context has rank 0
         for k in range(2, n + 1):
-            cur = np.full((B, L), -1, dtype=np.int64)  # (B, L)
+            prev = keys[-1]  # (B, L) keys of the (k-1)-grams
+            if build:
+                self._vocab[k - 1] = np.unique(prev[prev >= 0])
+            ranks = self._ranks(prev, k - 1)  # (B, L)
+            cur = np.full((B, L), self._TOO_EARLY, dtype=np.int64)  # (B, L)
             if L >= k:
-                # k-gram ending at t = x_{t-k+1} * V^(k-1) + (k-1)-gram ending at t
-                cur[:, k - 1:] = blocks[:, : L - k + 1] * self.V ** (k - 1) + prev[:, k - 1:]
+                # the k-gram ending at t = its context (the (k-1)-gram ending at
+                # t - 1) followed by x_t
+                ctx = ranks[:, k - 2:L - 1]  # (B, L - k + 1)
+                cur[:, k - 1:] = np.where(ctx >= 0, ctx * self.V + blocks[:, k - 1:],
+                                          self._UNSEEN)
             keys.append(cur)
-            prev = cur
         return keys
 
     def _table(self, keys: np.ndarray, counts: np.ndarray, k: int) -> _Table:
@@ -192,17 +223,19 @@ class KneserNey:
         - self
         """
         blocks = _check_blocks("blocks", blocks, self.V)
-        keys = self._gram_keys(blocks, self.order)
-        uniq = []
+        self._raw, self._cont, self._vocab = {}, {}, {}
+        keys = self._gram_keys(blocks, self.order, build=True)
         for k in range(1, self.order + 1):
             valid = keys[k - 1][keys[k - 1] >= 0]
             u, c = np.unique(valid, return_counts=True)
-            uniq.append(u)
             self._raw[k] = self._table(u, c.astype(np.int64), k)
         for k in range(1, self.order):
             # continuation count of a k-gram g: distinct characters seen before g,
-            # i.e. the number of distinct (k+1)-grams whose last k characters are g
-            suffix = uniq[k] % self.V ** k  # (G_{k+1},)
+            # i.e. the number of distinct (k+1)-grams whose last k characters are g;
+            # the last k characters of the (k+1)-gram ending at t are the k-gram ending at t
+            valid = keys[k] >= 0  # (B, L) positions with a (k+1)-gram
+            _, first = np.unique(keys[k][valid], return_index=True)  # one per distinct (k+1)-gram
+            suffix = keys[k - 1][valid][first]  # (G_{k+1},) keys of their last k characters
             u, c = np.unique(suffix, return_counts=True)
             self._cont[k] = self._table(u, c.astype(np.int64), k)
         return self
@@ -211,9 +244,7 @@ class KneserNey:
         if not self._raw:
             raise ValueError("the model is not fitted yet: call fit(train_blocks) first")
         n = self.order if order is None else order
-        if not isinstance(n, (int, np.integer)) or not 1 <= n <= self.order:
-            raise ValueError(f"order: expected an integer in [1, {self.order}], got {order!r}")
-        return int(n)
+        return check_int("order", n, 1, self.order)
 
     def discounts(self, order: Optional[int] = None) -> np.ndarray:
         """The discounts D_1 .. D_n used by the model of the given order, shape (n,)."""
@@ -343,7 +374,7 @@ class KneserNey:
         n = self._check_fitted(order)
         arr = _check_blocks("blocks", blocks, self.V)
         key = self._gram_keys(arr, n)[n - 1]
-        key = key[key >= 0]
+        key = key[key != self._TOO_EARLY]  # unseen contexts (-2) count as unseen n-grams
         if key.size == 0:
             raise ValueError(f"blocks: rows need at least order = {n} characters")
         return float(np.mean(_lookup(self._raw[n].keys, self._raw[n].counts, key) == 0))
