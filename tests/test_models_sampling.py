@@ -1,4 +1,4 @@
-"""Tests of rnn_helpers.models.sampling: temperature softmax, sampling, generation, the explorer."""
+"""Tests of rnn_helpers.models.sampling: temperature softmax, sampling, generation."""
 
 import math
 
@@ -8,15 +8,14 @@ import torch
 
 from rnn_helpers.experiments.language_model import CharLM
 from rnn_helpers.models.sampling import (
-    TEMPERATURES,
-    char_label,
+    as_logits,
     entropy_bits,
     generate,
     sample_from_logits,
     softmax_with_temperature,
-    temperature_explorer,
-    temperature_figure,
 )
+
+TEMPERATURES = (0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 3.0, 5.0, 10.0)
 
 LOGITS = np.array([[2.0, 1.0, 0.5, -1.0, 0.0], [0.0, 3.0, 3.0, -2.0, 1.0]])
 
@@ -140,44 +139,20 @@ def test_softmax_validates():
         sample_from_logits(LOGITS, 1.0, 42)
 
 
-VOCAB = ["\n", " ", "a", "b", "c"]
+def test_as_logits():
+    got = as_logits("x", torch.tensor([[1.0, -np.inf]]))
+    assert got.dtype == np.float64 and got.shape == (1, 2) and got[0, 1] == -np.inf
+    with pytest.raises(ValueError, match=r"x: expected a real array of shape \(\.\.\., V\)"):
+        as_logits("x", np.array([1 + 2j]))
+    with pytest.raises(ValueError, match="x: every row needs at least one finite entry"):
+        as_logits("x", np.array([[0.0, 1.0], [-np.inf, -np.inf]]))
 
 
-def test_figure_bars_and_reference():
-    fig = temperature_figure(LOGITS, VOCAB, temperature=0.5, context=0, top=3, labels=["x\ny", "z"])
-    bars, ref = fig.data
-    assert list(bars.x) == ["\u23ce", "\u2423", "a", "other"]  # ordered by probability at 1
-    assert [char_label(VOCAB[i]) for i in (0, 1)] == ["\u23ce", "\u2423"]
-    np.testing.assert_allclose(sum(bars.y), 1.0)
-    p = softmax_with_temperature(LOGITS[0], 0.5)
-    np.testing.assert_allclose(bars.y[:3], p[[0, 1, 2]])
-    np.testing.assert_allclose(ref.y[:3], softmax_with_temperature(LOGITS[0], 1.0)[[0, 1, 2]])
-    assert "\u23ce" in fig.layout.title.text and "bits" in fig.layout.title.text
-    # probabilities and logits give the same picture
-    probs = softmax_with_temperature(LOGITS, 1.0)
-    np.testing.assert_allclose(temperature_figure(probs, VOCAB, 2.0).data[0].y,
-                               temperature_figure(LOGITS, VOCAB, 2.0).data[0].y, rtol=1e-10)
+def test_sampling_imports_no_plotting_library():
+    import subprocess
+    import sys
 
-
-def test_explorer_is_small():
-    ex = temperature_explorer(LOGITS, VOCAB, labels=["first", "second"], top=4)
-    assert ex.n_frames == len(TEMPERATURES) * 2
-    assert ex.defaults()["temperature"] == 1.0
-    assert len(ex.static_html()) < 300_000
-    single = temperature_explorer(LOGITS[0], VOCAB, temperatures=(0.5, 1.0, 2.0))
-    assert single.n_frames == 3 and len(single.figure(temperature=2.0).data) == 2
-
-
-def test_figure_and_explorer_validate():
-    with pytest.raises(ValueError, match=r"probs_or_logits: expected shape \(V,\) or \(C, V\)"):
-        temperature_figure(LOGITS, VOCAB[:3])
-    with pytest.raises(ValueError, match="context"):
-        temperature_figure(LOGITS, VOCAB, context=5)
-    with pytest.raises(ValueError, match="top"):
-        temperature_figure(LOGITS, VOCAB, top=0)
-    with pytest.raises(ValueError, match="labels"):
-        temperature_explorer(LOGITS, VOCAB)
-    with pytest.raises(ValueError, match="labels"):
-        temperature_explorer(LOGITS, VOCAB, labels=["one"])
-    with pytest.raises(ValueError, match="temperatures"):
-        temperature_explorer(LOGITS[0], VOCAB, temperatures=(0.0, 1.0))
+    code = ("import sys, rnn_helpers.models.sampling\n"
+            "bad = [m for m in ('plotly', 'matplotlib', 'ipywidgets', 'rnn_helpers.viz') if m in sys.modules]\n"
+            "assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
