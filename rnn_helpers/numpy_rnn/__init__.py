@@ -22,6 +22,7 @@ Wrong shapes raise ValueError naming the argument and the expected shape.
 
 from rnn_helpers.numpy_rnn._common import sigmoid
 from rnn_helpers.numpy_rnn.convert import params_from_torch
+from rnn_helpers.numpy_rnn.deep import deep_backward, deep_forward
 from rnn_helpers.numpy_rnn.gru import (
     gru_backward,
     gru_forward,
@@ -59,4 +60,6 @@ __all__ = [
     "sigmoid",
     "linear_recurrence",
     "linear_recurrence_scan",
+    "deep_forward",
+    "deep_backward",
 ]
