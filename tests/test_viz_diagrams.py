@@ -113,5 +113,72 @@ def test_fixed_window():
 
 def test_figures_render():
     for fig, _ in (diagrams.draw_unrolled_rnn(3), diagrams.draw_io_patterns(),
-                   diagrams.draw_fixed_window()):
+                   diagrams.draw_fixed_window(), diagrams.draw_lstm_cell()):
         fig.canvas.draw()
+
+
+def test_lstm_cell_gates_operations_and_labels():
+    fig, ax = diagrams.draw_lstm_cell()
+    assert isinstance(fig, Figure) and ax.figure is fig and not ax.axison
+    gates = patches_with_gid(ax, "gate")
+    assert len(gates) == 4  # f, i, g, o
+    labels = texts(ax)
+    for gate in ("$f_t$\n$\\sigma$", "$i_t$\n$\\sigma$", "$g_t$\ntanh",
+                 "$o_t$\n$\\sigma$"):
+        assert gate in labels
+    # the sigmoid gates share a colour, the candidate g_t has the input colour
+    faces = [tuple(p.get_facecolor()) for p in gates]
+    assert faces[0] == faces[1] == faces[3] != faces[2]
+    ops = patches_with_gid(ax, "op")
+    assert len(ops) == 4  # f * c, i * g, + (into the cell), o * tanh(c)
+    assert sorted(texts_of_ops(ax, ops)) == ["+", "×", "×", "×"]
+    for name in ("$c_{t-1}$", "$c_t$", "$h_{t-1}$", "$x_t$", "$h_t$",
+                 "constant error carousel", "tanh"):
+        assert name in labels
+    cell_state = [a for a in list(ax.patches) + list(ax.lines)
+                  if a.get_gid() == "cell-state"]
+    assert len(cell_state) == 3  # two segments and the arrow into c_t
+    assert len(patches_with_gid(ax, "frame")) == 1
+    fig.canvas.draw()
+
+
+def texts_of_ops(ax, ops):
+    """The text drawn at the centre of each operation circle."""
+    found = []
+    for op in ops:
+        cx, cy = op.center
+        found += [t.get_text() for t in ax.texts if t.get_position() == (cx, cy)]
+    return found
+
+
+def test_lstm_cell_draws_into_given_axes():
+    fig, ax = plt.subplots()
+    fig2, ax2 = diagrams.draw_lstm_cell(ax=ax)
+    assert fig2 is fig and ax2 is ax and len(patches_with_gid(ax, "gate")) == 4
+
+
+def test_primitives_tag_their_artists():
+    fig, ax = plt.subplots()
+    b = diagrams.box(ax, 0, 0, "$h$", "loss")
+    assert b.get_gid() == "loss" and texts(ax) == ["$h$"]
+    assert b.get_facecolor()[:3] == matplotlib.colors.to_rgb(diagrams.COLORS["loss"][0])
+    a = diagrams.arrow(ax, (0, 0), (1, 0), label="$W$", gid="forward")
+    assert a.get_gid() == "forward" and "$W$" in texts(ax)
+    c = diagrams.circle(ax, 1, 1, "+")
+    assert c.get_gid() == "op" and c.radius == 0.24
+    ln = diagrams.line(ax, [(0, 0), (1, 1), (2, 0)], gid="path")
+    assert ln.get_gid() == "path" and list(ln.get_xdata()) == [0, 1, 2]
+    t = diagrams.label(ax, 2, 2, "note", style="italic")
+    assert t.get_text() == "note" and t.get_style() == "italic"
+    diagrams.finish(ax, (0, 3), (0, 3))
+    assert not ax.axison and ax.get_xlim() == (0, 3)
+    with pytest.raises(KeyError):
+        diagrams.box(ax, 0, 0, "", "no such kind")
+
+
+def test_computation_graph_uses_the_same_primitives():
+    from rnn_helpers.viz import computation_graph
+
+    assert computation_graph.GRAPH_COLORS["loss"] == diagrams.COLORS["loss"]
+    assert computation_graph.box is diagrams.box
+    assert computation_graph.arrow is diagrams.arrow

@@ -11,24 +11,23 @@ backward one is removed (``h.detach()`` in PyTorch).
 Every arrow and cut is a matplotlib artist with a ``gid`` ("forward",
 "backward", "backward-faded", "cut"), so tests and notebooks can count them.
 Nothing is shown or saved; importing this module has no side effects. The
-colours of the nodes are those of :mod:`rnn_helpers.viz.diagrams`.
+boxes, arrows and colours are the drawing primitives of
+:mod:`rnn_helpers.viz.diagrams`.
 """
 
 from __future__ import annotations
 
 from typing import Iterable, Optional
 
-import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from rnn_helpers.viz.diagrams import COLORS
+from rnn_helpers.viz.diagrams import COLORS, arrow, box, new_axes
 
 __all__ = ["GRAPH_COLORS", "draw_bptt_graph"]
 
 #: Colours of the loss nodes and of the two kinds of arrow.
 GRAPH_COLORS = {
-    "loss": ("#ede9fe", "#6d28d9"),
+    "loss": COLORS["loss"],
     "forward": COLORS["arrow"],
     "backward": "#dc2626",
     "cut": "#6b7280",
@@ -38,25 +37,13 @@ _W, _H = 0.8, 0.6  # box width and height (data units)
 _OFF = 0.13  # sideways offset separating a forward arrow from its backward twin
 
 
-def _box(ax, x, y, text, face, edge, gid):
-    patch = FancyBboxPatch(
-        (x - _W / 2, y - _H / 2), _W, _H,
-        boxstyle="round,pad=0.02,rounding_size=0.12",
-        facecolor=face, edgecolor=edge, linewidth=1.6, zorder=2,
-    )
-    patch.set_gid(gid)
-    ax.add_patch(patch)
-    ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=3)
+def _box(ax, x, y, text, kind, gid):
+    box(ax, x, y, text, kind, w=_W, h=_H, gid=gid)
 
 
 def _arrow(ax, start, end, color, gid, alpha=1.0, lw=1.5):
-    arrow = FancyArrowPatch(
-        start, end, arrowstyle="-|>", mutation_scale=13, linewidth=lw,
-        color=color, alpha=alpha, shrinkA=0, shrinkB=0, zorder=1,
-    )
-    arrow.set_gid(gid)
-    ax.add_patch(arrow)
-    return arrow
+    return arrow(ax, start, end, color=color, gid=gid, alpha=alpha,
+                 linewidth=lw, mutation_scale=13)
 
 
 def draw_bptt_graph(
@@ -113,12 +100,8 @@ def draw_bptt_graph(
     step = 2.4
     y_x, y_h, y_o, y_l = 0.0, 1.9, 3.7, 5.3
     width = step * (T + 1)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(0.6 * width + 1.2, 4.9))
-    else:
-        fig = ax.figure
+    fig, ax = new_axes(ax, figsize=(0.6 * width + 1.2, 4.9))
     fwd, bwd = GRAPH_COLORS["forward"], GRAPH_COLORS["backward"]
-    hf, he = COLORS["hidden"]
 
     # which backward arrows lie on a highlighted path
     if source is None:
@@ -140,13 +123,13 @@ def draw_bptt_graph(
             ax.text(x, y, text, ha=ha, va="center", fontsize=fontsize, color=color, zorder=3)
 
     xs = [step * t for t in range(T + 1)]  # column centres; xs[0] holds h_0
-    _box(ax, xs[0], y_h, r"$h_0$", *COLORS["muted"], gid="node-h0")
+    _box(ax, xs[0], y_h, r"$h_0$", "muted", gid="node-h0")
     for t in range(1, T + 1):
         xc = xs[t]
-        _box(ax, xc, y_x, rf"$x_{{{t}}}$", *COLORS["input"], gid="node-x")
-        _box(ax, xc, y_h, rf"$h_{{{t}}}$", hf, he, gid="node-h")
-        _box(ax, xc, y_o, rf"$o_{{{t}}}$", *COLORS["output"], gid="node-o")
-        _box(ax, xc, y_l, rf"$l_{{{t}}}$", *GRAPH_COLORS["loss"], gid="node-l")
+        _box(ax, xc, y_x, rf"$x_{{{t}}}$", "input", gid="node-x")
+        _box(ax, xc, y_h, rf"$h_{{{t}}}$", "hidden", gid="node-h")
+        _box(ax, xc, y_o, rf"$o_{{{t}}}$", "output", gid="node-o")
+        _box(ax, xc, y_l, rf"$l_{{{t}}}$", "loss", gid="node-l")
 
         # forward: bottom to top on the left of the column, and h_{t-1} -> h_t
         _arrow(ax, (xc, y_x + _H / 2), (xc, y_h - _H / 2), fwd, "forward")
@@ -202,10 +185,8 @@ def draw_bptt_graph(
 
     # time axis and the total loss
     y_time = y_x - 0.8
-    axis = FancyArrowPatch((xs[1] - 0.6, y_time), (xs[T] + 0.7, y_time), arrowstyle="-|>",
-                           mutation_scale=13, linewidth=1.2, color=fwd)
-    axis.set_gid("time")
-    ax.add_patch(axis)
+    arrow(ax, (xs[1] - 0.6, y_time), (xs[T] + 0.7, y_time), color=fwd,
+          linewidth=1.2, mutation_scale=13, gid="time")
     ax.text(xs[T] + 0.8, y_time, "time", ha="left", va="center", fontsize=10)
     terms = " + ".join(rf"l_{{{t}}}" for t in range(1, T + 1)) if T <= 5 else r"l_1 + \dots + l_T"
     ax.text((xs[1] + xs[T]) / 2, y_l + (1.25 if cuts else 0.75), rf"$L = {terms}$",
