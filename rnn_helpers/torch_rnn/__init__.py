@@ -24,6 +24,7 @@ Example:
 
 from .gru import GRU
 from .lstm import LSTM
+from .minimal import MinGRU, MinLSTM
 from .rnn import RNN
 
-__all__ = ["RNN", "LSTM", "GRU"]
+__all__ = ["RNN", "LSTM", "GRU", "MinGRU", "MinLSTM"]
