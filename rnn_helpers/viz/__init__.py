@@ -1,8 +1,9 @@
 """Figures: the kernel-free explorers, the drawings and the per-chapter figures.
 
 - :mod:`~rnn_helpers.viz.explorer`           ``Explorer``: a figure with sliders, live in JupyterLab, precomputed frames on the website (``assets/explorer.js``).
-- :mod:`~rnn_helpers.viz.diagrams`           drawings of unrolled networks and input/output patterns.
+- :mod:`~rnn_helpers.viz.diagrams`           the drawing primitives; unrolled networks, input/output patterns, the LSTM cell.
 - :mod:`~rnn_helpers.viz.computation_graph`  the BPTT computation graph of chapter 3.
+- :mod:`~rnn_helpers.viz.temperature`        chapter 7's next-character distribution against temperature.
 - :mod:`~rnn_helpers.viz.latch`              chapter 1's one-unit latch explorer.
 - :mod:`~rnn_helpers.viz.gradients`          chapter 4's gradient-norm and clipping-cliff explorers.
 

@@ -27,6 +27,10 @@ Drawings:
 - :func:`draw_fixed_window`: a feed-forward net that sees only the last k
   inputs of a sequence.
 - :func:`draw_lstm_cell`: one LSTM step, the cell-state line and four gates.
+
+The primitives and the drawings are one module of about 500 lines on
+purpose: every figure is built from the same few documented primitives, so
+that a change of the visual language is made in one place.
 """
 
 import matplotlib.pyplot as plt
