@@ -296,7 +296,7 @@ def test_count_parameters_textbook_and_ratios():
         (("gru", 0, 3), {}, "D: expected a positive integer, got 0"),
         (("gru", 2, 2.5), {}, "H: expected a positive integer, got 2.5"),
         (("gru", 2, True), {}, "H: expected a positive integer, got True"),
-        (("gru", 2, 3), {"biases": 3}, "biases: expected 0, 1 or 2, got 3"),
+        (("gru", 2, 3), {"biases": 3}, "biases: expected one of 0, 1, 2, got 3"),
         (("gru", 2, 3), {"num_layers": 0}, "num_layers: expected a positive integer, got 0"),
     ],
 )

@@ -238,7 +238,7 @@ def test_constructor_rejects_bad_sizes(kind):
         OURS[kind](3, 0)
     with pytest.raises(ValueError, match="input_size"):
         OURS[kind](-1, 4)
-    with pytest.raises(TypeError, match="hidden_size"):
+    with pytest.raises(ValueError, match="hidden_size"):
         OURS[kind](3, 4.0)
     with pytest.raises(ValueError, match="dtype"):
         OURS[kind](3, 4, dtype=torch.int64)
@@ -321,8 +321,19 @@ def test_bad_x(kind, shape, dtype, message):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_x_not_a_tensor(kind):
-    with pytest.raises(TypeError, match="x: expected a torch.Tensor, got list"):
+    with pytest.raises(ValueError, match="x: expected a torch.Tensor, got list"):
         OURS[kind](3, 8)([[0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_state_not_a_tensor_is_a_value_error(kind):
+    x = torch.zeros(2, 4, 3)
+    h0 = [[0.0] * 8] * 2
+    hx = (h0, None) if kind == "LSTM" else h0
+    name = "hx[0] (h0)" if kind == "LSTM" else "hx"
+    message = f"{name}: expected a torch.Tensor or None, got list"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        OURS[kind](3, 8)(x, hx)
 
 
 @pytest.mark.parametrize("x_shape, hx_shape, dtype, message", BAD_HX)

@@ -39,6 +39,8 @@ from typing import Any, Sequence, Tuple
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_int, check_rng
+
 __all__ = [
     "TYPOGRAPHIC",
     "load_pydoc_text",
@@ -108,8 +110,7 @@ def deduplicate_paragraphs(text: str, min_chars: int = 40) -> str:
     """
     if not isinstance(text, str):
         raise ValueError(f"text: expected a str, got {type(text).__name__}")
-    if not isinstance(min_chars, (int, np.integer)) or min_chars < 1:
-        raise ValueError(f"min_chars: expected a positive integer, got {min_chars!r}")
+    check_int("min_chars", min_chars, 1)
     seen, kept = set(), []
     for paragraph in text.split("\n\n"):
         key = paragraph.strip()
@@ -230,10 +231,8 @@ def split_blocks(ids: Any, block_size: int = 4096, period: int = 20
     if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
         raise ValueError(f"ids: expected a 1-D integer array of shape (L,), got shape {ids.shape} "
                          f"and dtype {ids.dtype}")
-    if not isinstance(block_size, (int, np.integer)) or block_size < 2:
-        raise ValueError(f"block_size: expected an integer >= 2, got {block_size!r}")
-    if not isinstance(period, (int, np.integer)) or period < 3:
-        raise ValueError(f"period: expected an integer >= 3, got {period!r}")
+    check_int("block_size", block_size, 2)
+    check_int("period", period, 3)
     n_blocks = len(ids) // block_size
     if n_blocks < period:
         raise ValueError(f"ids: length {len(ids)} gives {n_blocks} blocks of {block_size}; "
@@ -332,11 +331,8 @@ def verbatim_overlap(train: Any, heldout: Any, k: int = 50, stride: int = 7,
         if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.integer):
             raise ValueError(f"{name}: expected a 2-D integer array of shape (B, L), got shape "
                              f"{arr.shape} and dtype {arr.dtype}")
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= min(train.shape[1], heldout.shape[1]):
-        raise ValueError(f"k: expected an integer in [1, {min(train.shape[1], heldout.shape[1])}], "
-                         f"got {k!r}")
-    if not isinstance(stride, (int, np.integer)) or stride < 1:
-        raise ValueError(f"stride: expected a positive integer, got {stride!r}")
+    check_int("k", k, 1, min(train.shape[1], heldout.shape[1]))
+    check_int("stride", stride, 1)
     seen = np.sort(_window_hashes(train, k, 1).ravel())  # (G,)
     held = _window_hashes(heldout, k, stride)  # (B_held, W)
     i = np.minimum(np.searchsorted(seen, held), seen.size - 1)
@@ -366,8 +362,7 @@ def _check_blocks(blocks: Any, T: int) -> np.ndarray:
     if blocks.ndim != 2 or not np.issubdtype(blocks.dtype, np.integer):
         raise ValueError(f"blocks: expected a 2-D integer array of shape (B, L), got shape "
                          f"{blocks.shape} and dtype {blocks.dtype}")
-    if not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T: expected a positive integer, got {T!r}")
+    check_int("T", T, 1)
     if blocks.shape[1] < T + 1:
         raise ValueError(f"blocks: rows of length {blocks.shape[1]} are too short for windows "
                          f"of T + 1 = {T + 1} characters")
@@ -395,10 +390,8 @@ def random_windows(blocks: Any, N: int, T: int, rng: np.random.Generator
     - y: int64 array of shape (N, T), targets
     """
     blocks = _check_blocks(blocks, T)
-    if not isinstance(N, (int, np.integer)) or N < 1:
-        raise ValueError(f"N: expected a positive integer, got {N!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+    check_int("N", N, 1)
+    check_rng("rng", rng)
     B, L = blocks.shape
     rows = rng.integers(0, B, size=N)  # (N,)
     starts = rng.integers(0, L - T, size=N)  # (N,), start + T <= L - 1

@@ -63,11 +63,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from functools import lru_cache
-from numbers import Integral
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 import torch
+
+from rnn_helpers.argcheck import check_float, check_int
 
 __all__ = [
     "PAD",
@@ -209,18 +210,6 @@ def all_dates() -> np.ndarray:
     return np.arange(FIRST_DATE, LAST_DATE + 1, dtype="datetime64[D]")
 
 
-def _check_fraction(name: str, value) -> float:
-    if not (isinstance(value, (int, float)) and 0 < value < 1):
-        raise ValueError(f"{name}: expected a number in (0, 1), got {value!r}")
-    return float(value)
-
-
-def _check_seed(seed) -> int:
-    if not isinstance(seed, Integral) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
-    return int(seed)
-
-
 def split_dates(seed: int = 0, val_fraction: float = 0.05, test_fraction: float = 0.10) -> Dict[str, np.ndarray]:
     """
     Split the days of 1950-2049 into disjoint train / validation / test sets.
@@ -233,9 +222,9 @@ def split_dates(seed: int = 0, val_fraction: float = 0.05, test_fraction: float 
     - splits: dict "train", "val", "test" -> sorted datetime64[D] arrays; every day of
       the range is in exactly one of them
     """
-    seed = _check_seed(seed)
-    val_fraction = _check_fraction("val_fraction", val_fraction)
-    test_fraction = _check_fraction("test_fraction", test_fraction)
+    seed = check_int("seed", seed, 0)
+    val_fraction = check_float("val_fraction", val_fraction, 0, 1, exclusive=True)
+    test_fraction = check_float("test_fraction", test_fraction, 0, 1, exclusive=True)
     if val_fraction + test_fraction >= 1:
         raise ValueError("val_fraction + test_fraction: expected less than 1")
     days = all_dates()
@@ -432,12 +421,6 @@ class DatesData:
         return EncodedDates(torch.from_numpy(src), torch.from_numpy(src_len), torch.from_numpy(tgt))
 
 
-def _check_count(name: str, value, pool: int) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool) or not 1 <= value <= pool:
-        raise ValueError(f"{name}: expected an integer in [1, {pool}] (the dates of the split), got {value!r}")
-    return int(value)
-
-
 def _examples(days: np.ndarray, n: int, styles: Sequence[Tuple[str, str]], rng: np.random.Generator) -> DateExamples:
     """n examples with distinct dates drawn from ``days`` and balanced, shuffled styles."""
     chosen = days[rng.choice(days.shape[0], size=n, replace=False)]  # (n,) distinct dates
@@ -469,7 +452,7 @@ def load_dates(
     Returns:
     - data: :class:`DatesData`. No date value occurs in two splits.
     """
-    seed = _check_seed(seed)
+    seed = check_int("seed", seed, 0)
     styles = tuple(_check_style(s) for s in styles)
     if not styles:
         raise ValueError("styles: expected at least one (locale, pattern) pair")
@@ -477,7 +460,10 @@ def load_dates(
     counts = {"train": n_train, "val": n_val, "test": n_test}
     parts = {}
     for k, name in enumerate(("test", "val", "train")):
-        n = _check_count(f"n_{name}", counts[name], days[name].shape[0])
+        n = check_int(
+            f"n_{name}", counts[name], 1, days[name].shape[0],
+            detail="the dates of the split",
+        )
         parts[name] = _examples(days[name], n, styles, np.random.default_rng([seed, k + 1]))
     return DatesData(
         train=parts["train"],

@@ -46,10 +46,11 @@ from __future__ import annotations
 import importlib
 import unicodedata
 from dataclasses import dataclass, field
-from numbers import Integral
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
+
+from rnn_helpers.argcheck import check_int
 
 __all__ = [
     "LANGUAGES",
@@ -224,12 +225,9 @@ def load_names(
     locales = tuple(locales)
     if len(set(locales)) != len(locales):
         raise ValueError(f"locales: expected distinct locales, got {locales}")
-    if max_per_language is not None and (
-        not isinstance(max_per_language, Integral) or isinstance(max_per_language, bool) or max_per_language < 1
-    ):
-        raise ValueError(f"max_per_language: expected a positive integer or None, got {max_per_language!r}")
-    if not isinstance(seed, Integral) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    if max_per_language is not None:
+        check_int("max_per_language", max_per_language, 1, detail="or None")
+    seed = check_int("seed", seed, 0)
 
     counts: Dict[str, Dict[str, int]] = {}
     per_locale: Dict[str, list] = {}
@@ -304,8 +302,7 @@ def stratified_split(
     f = np.asarray(fractions, dtype=np.float64)
     if f.ndim != 1 or f.size < 2 or np.any(f <= 0) or not np.isclose(f.sum(), 1.0):
         raise ValueError(f"fractions: expected K >= 2 positive numbers summing to 1, got {tuple(fractions)}")
-    if not isinstance(seed, Integral) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    seed = check_int("seed", seed, 0)
     K = f.size
     rng = np.random.default_rng(seed)
     parts = [[] for _ in range(K)]

@@ -27,12 +27,13 @@ Example::
 
 from __future__ import annotations
 
-from numbers import Integral
 from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from rnn_helpers.argcheck import check_int
 
 __all__ = ["pad_sequences", "length_mask", "masked_mean", "last_state", "run_packed"]
 
@@ -89,8 +90,7 @@ def pad_sequences(seqs: Sequence[Any], pad_value: int = 0) -> Tuple[np.ndarray, 
         raise ValueError(f"seqs: expected a list of N integer sequences, got {type(seqs).__name__}")
     if len(seqs) == 0:
         raise ValueError("seqs: expected at least one sequence (N >= 1), got an empty list")
-    if not isinstance(pad_value, Integral) or isinstance(pad_value, bool):
-        raise ValueError(f"pad_value: expected an integer, got {pad_value!r}")
+    check_int("pad_value", pad_value)
     rows = []
     for n, s in enumerate(seqs):
         if _is_torch(s):
@@ -129,8 +129,7 @@ def length_mask(lengths: Any, T: Optional[int] = None):
     T_max = int(arr.max())
     if T is None:
         T = T_max
-    if not isinstance(T, Integral) or isinstance(T, bool):
-        raise ValueError(f"T: expected an integer number of steps, got {T!r}")
+    check_int("T", T, detail="the number of steps")
     if T < T_max:
         raise ValueError(f"T: expected at least max(lengths) = {T_max} steps, got {T}")
     if _is_torch(lengths):

@@ -35,10 +35,11 @@ Example::
 
 from __future__ import annotations
 
-from numbers import Integral
 from typing import Any, Callable, Tuple
 
 import numpy as np
+
+from rnn_helpers.argcheck import check_float_dtype, check_int, check_rng
 
 __all__ = [
     "IGNORE_INDEX",
@@ -57,28 +58,6 @@ IGNORE_INDEX = -100
 # ----------------------------------------------------------------------------
 # argument checks
 # ----------------------------------------------------------------------------
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_rng(rng: Any) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            "rng: expected a numpy.random.Generator (e.g. np.random.default_rng(0)), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype: expected float32 or float64, got {dtype}")
-    return dtype
 
 
 def _one_hot(tokens: np.ndarray, V: int, dtype: np.dtype) -> np.ndarray:
@@ -124,14 +103,14 @@ def delayed_recall(
     - y: Integer targets (int64), of shape (n, T); y[:, t] = x[:, t - lag].argmax(-1)
       for t >= lag and IGNORE_INDEX before
     """
-    n = _check_int("n", n, 1)
-    T = _check_int("T", T, 1)
-    lag = _check_int("lag", lag, 0)
+    n = check_int("n", n, 1)
+    T = check_int("T", T, 1)
+    lag = check_int("lag", lag, 0)
     if lag >= T:
         raise ValueError(f"lag: expected 0 <= lag < T = {T}, got {lag}")
-    V = _check_int("n_symbols", n_symbols, 2)
-    dtype = _check_dtype(dtype)
-    rng = _check_rng(rng)
+    V = check_int("n_symbols", n_symbols, 2)
+    dtype = check_float_dtype("dtype", dtype)
+    rng = check_rng("rng", rng)
     tokens = rng.integers(0, V, size=(n, T))  # (n, T)
     y = np.full((n, T), IGNORE_INDEX, dtype=np.int64)  # (n, T)
     y[:, lag:] = tokens[:, : T - lag]
@@ -165,11 +144,11 @@ def remember_first(
     - x: One-hot inputs, of shape (n, T, V)
     - y: Integer targets (int64), of shape (n,); y = x[:, 0].argmax(-1)
     """
-    n = _check_int("n", n, 1)
-    T = _check_int("T", T, 1)
-    V = _check_int("n_symbols", n_symbols, 2)
-    dtype = _check_dtype(dtype)
-    rng = _check_rng(rng)
+    n = check_int("n", n, 1)
+    T = check_int("T", T, 1)
+    V = check_int("n_symbols", n_symbols, 2)
+    dtype = check_float_dtype("dtype", dtype)
+    rng = check_rng("rng", rng)
     tokens = rng.integers(0, V, size=(n, T))  # (n, T)
     return _one_hot(tokens, V, dtype), tokens[:, 0].astype(np.int64)
 
@@ -200,10 +179,10 @@ def adding_problem(
     - x: Inputs, of shape (n, T, 2); x[..., 0] are the values, x[..., 1] the markers
     - y: Targets, of shape (n,), dtype ``dtype``, in [0, 2)
     """
-    n = _check_int("n", n, 1)
-    T = _check_int("T", T, 2)
-    dtype = _check_dtype(dtype)
-    rng = _check_rng(rng)
+    n = check_int("n", n, 1)
+    T = check_int("T", T, 2)
+    dtype = check_float_dtype("dtype", dtype)
+    rng = check_rng("rng", rng)
     half = T // 2
     values = rng.random((n, T))  # (n, T) in [0, 1)
     first = rng.integers(0, half, size=n)  # (n,)
@@ -253,12 +232,12 @@ def copy_task(
     - y: Integer targets (int64), of shape (n, 2S + delay); y[:, S + delay:]
       holds the data symbols, every other entry is IGNORE_INDEX
     """
-    n = _check_int("n", n, 1)
-    S = _check_int("length", length, 1)
-    delay = _check_int("delay", delay, 1)
-    V = _check_int("n_symbols", n_symbols, 2)
-    dtype = _check_dtype(dtype)
-    rng = _check_rng(rng)
+    n = check_int("n", n, 1)
+    S = check_int("length", length, 1)
+    delay = check_int("delay", delay, 1)
+    V = check_int("n_symbols", n_symbols, 2)
+    dtype = check_float_dtype("dtype", dtype)
+    rng = check_rng("rng", rng)
     total = 2 * S + delay
     data = rng.integers(0, V, size=(n, S))  # (n, S)
     tokens = np.full((n, total), V, dtype=np.int64)  # (n, 2S + delay), all blank
@@ -308,7 +287,7 @@ def make_batch_fn(
     """
     if not callable(task):
         raise ValueError(f"task: expected a task function, got {type(task).__name__}")
-    n = _check_int("n", n, 1)
+    n = check_int("n", n, 1)
     if "rng" in task_kwargs:
         raise ValueError("rng: do not pass rng to make_batch_fn; train() supplies it")
     task(1, rng=np.random.default_rng(0), **task_kwargs)  # fail now on bad arguments
@@ -341,7 +320,7 @@ def fixed_batch(
     Returns a tuple of:
     - x, y: As returned by ``task``
     """
-    n = _check_int("n", n, 1)
-    seed = _check_int("seed", seed, 0)
+    n = check_int("n", n, 1)
+    seed = check_int("seed", seed, 0)
     x, y = task(n, rng=np.random.default_rng(seed), **task_kwargs)
     return _to_torch(x, y) if as_torch else (x, y)

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_float, check_int
+
 __all__ = [
     "as_logits",
     "softmax_with_temperature",
@@ -65,13 +67,7 @@ def as_logits(name: str, logits: Any) -> np.ndarray:
 
 
 def _check_temperature(temperature: Any) -> float:
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer,
-                                                                     np.floating)):
-        raise ValueError(f"temperature: expected a number >= 0, got {temperature!r}")
-    t = float(temperature)
-    if not (np.isfinite(t) and t >= 0):
-        raise ValueError(f"temperature: expected a finite number >= 0, got {temperature!r}")
-    return t
+    return check_float("temperature", temperature, 0)
 
 
 def softmax_with_temperature(logits: Any, temperature: float = 1.0) -> np.ndarray:
@@ -168,9 +164,8 @@ def generate(model: Any, prompt_ids: Any, length: int, temperature: float = 1.0,
     if prompt.ndim != 1 or prompt.size < 1 or not np.issubdtype(prompt.dtype, np.integer):
         raise ValueError(f"prompt_ids: expected a non-empty 1-D integer array of shape (P,), got "
                          f"shape {prompt.shape}")
-    for name, v in (("length", length), ("n_samples", n_samples)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+    check_int("length", length, 1)
+    check_int("n_samples", n_samples, 1)
     _check_temperature(temperature)
     rng = np.random.default_rng(seed)
     history = np.repeat(prompt[None, :].astype(np.int64), n_samples, axis=0)  # (S, P)

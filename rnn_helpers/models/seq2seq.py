@@ -51,7 +51,6 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral
 from typing import Any, Optional, Tuple
 
 import numpy as np
@@ -59,6 +58,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rnn_helpers.argcheck import check_int
 from rnn_helpers.data.padding import run_packed
 
 __all__ = [
@@ -261,8 +261,7 @@ class Seq2Seq(nn.Module):
         super().__init__()
         for name, val in (("src_vocab", src_vocab), ("tgt_vocab", tgt_vocab), ("emb_size", emb_size),
                           ("enc_hidden", enc_hidden), ("dec_hidden", dec_hidden)):
-            if not isinstance(val, Integral) or isinstance(val, bool) or val < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {val!r}")
+            check_int(name, val, 1)
         if min(src_vocab, tgt_vocab) <= EOS_ID:
             raise ValueError("src_vocab, tgt_vocab: expected more than the 3 special tokens")
         C = 2 * enc_hidden
@@ -375,8 +374,7 @@ class Seq2Seq(nn.Module):
         - pred: int64 tensor of shape (N, L), L <= max_len: tokens, <eos>, then <pad>
         - attn: Tensor of shape (N, L, S) (zero after a row's <eos>), or None without attention
         """
-        if not isinstance(max_len, Integral) or isinstance(max_len, bool) or max_len < 1:
-            raise ValueError(f"max_len: expected a positive integer, got {max_len!r}")
+        check_int("max_len", max_len, 1)
         memory = self.encode(src, src_len)
         N = memory.mask.shape[0]
         s = self.init_state(memory)  # (N, Hd)

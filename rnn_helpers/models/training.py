@@ -32,6 +32,8 @@ from typing import Any, Callable, Optional
 import numpy as np
 import torch
 
+from rnn_helpers.argcheck import check_float, check_int
+
 
 class NonFiniteError(FloatingPointError):
     """Training produced a NaN or infinite loss or gradient."""
@@ -46,8 +48,7 @@ def set_seed(seed: int) -> np.random.Generator:
     Returns:
     - numpy.random.Generator seeded with ``seed``.
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    check_int("seed", seed, 0)
     random.seed(int(seed))
     np.random.seed(int(seed) % 2**32)
     torch.manual_seed(int(seed))
@@ -135,13 +136,11 @@ def train(
         raise ValueError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     if not callable(batch_fn) or not callable(loss_fn):
         raise ValueError("batch_fn and loss_fn must be callables")
-    if not (isinstance(max_steps, int) and max_steps > 0):
-        raise ValueError(f"max_steps: expected a positive integer, got {max_steps!r}")
-    if not (max_seconds > 0):
-        raise ValueError(f"max_seconds: expected a positive number, got {max_seconds!r}")
+    check_int("max_steps", max_steps, 1)
+    check_float("max_seconds", max_seconds, positive=True, finite=False)
     for name, v in (("clip_norm", clip_norm), ("clip_value", clip_value), ("lr", lr)):
-        if v is not None and not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-            raise ValueError(f"{name}: expected a positive finite number, got {v!r}")
+        if v is not None:
+            check_float(name, v, positive=True)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("model has no trainable parameters")

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from rnn_helpers.argcheck import as_float_array, format_shape
+from rnn_helpers.argcheck import as_float_array, check_int, format_shape
 
 __all__ = ["one_hot", "embedding_forward", "embedding_backward"]
 
@@ -44,12 +44,6 @@ def _check_ids(ids: Any, V: int) -> np.ndarray:
     return a.astype(np.int64, copy=False)
 
 
-def _check_V(V: Any) -> int:
-    if isinstance(V, (bool, np.bool_)) or not isinstance(V, (int, np.integer)) or V < 1:
-        raise ValueError(f"V: expected a positive integer vocabulary size, got {V!r}")
-    return int(V)
-
-
 def one_hot(ids: Any, V: int, dtype: Any = np.float64) -> np.ndarray:
     """
     One-hot encode integer token ids.
@@ -62,7 +56,7 @@ def one_hot(ids: Any, V: int, dtype: Any = np.float64) -> np.ndarray:
     Returns:
     - x: Array of shape ids.shape + (V,), e.g. (N, T, V): x[..., c] = 1 where ids == c, else 0
     """
-    V = _check_V(V)
+    V = check_int("V", V, 1, detail="the vocabulary size")
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype: expected float32 or float64, got {dtype}")
@@ -104,7 +98,7 @@ def embedding_backward(dx: Any, ids: Any, V: int) -> np.ndarray:
     Returns:
     - dE: Array of shape (V, D), the dtype of dx
     """
-    V = _check_V(V)
+    V = check_int("V", V, 1, detail="the vocabulary size")
     a = _check_ids(ids, V)
     dx = as_float_array("dx", dx)
     if dx.shape[:-1] != a.shape or dx.ndim != a.ndim + 1:

@@ -44,7 +44,6 @@ forward and backward.
 
 from __future__ import annotations
 
-from numbers import Integral
 from typing import Any, Dict, Tuple
 
 import numpy as np
@@ -57,7 +56,12 @@ from rnn_helpers.numpy_rnn._common import (
     sigmoid,
     sigmoid_inplace,
 )
-from rnn_helpers.argcheck import as_float_array, check_shape
+from rnn_helpers.argcheck import (
+    as_float_array,
+    check_choice,
+    check_int,
+    check_shape,
+)
 
 __all__ = [
     "gru_cho_step_forward",
@@ -382,12 +386,6 @@ def flip_update_gate(
 # ----------------------------------------------------------------------------
 
 
-def _check_size(name: str, value: Any) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
-
-
 def count_parameters(cell: str, D: int, H: int, *, biases: int = 2, num_layers: int = 1) -> int:
     """Number of trainable parameters of a (stacked) RNN, GRU or LSTM layer.
 
@@ -412,14 +410,12 @@ def count_parameters(cell: str, D: int, H: int, *, biases: int = 2, num_layers: 
     Returns:
     - n: the number of parameters, a Python int.
     """
-    if not isinstance(cell, str) or cell.lower() not in GATES:
-        raise ValueError(f"cell: expected one of 'rnn', 'gru', 'lstm', got {cell!r}")
-    D = _check_size("D", D)
-    H = _check_size("H", H)
-    L = _check_size("num_layers", num_layers)
-    if isinstance(biases, (bool, np.bool_)) or biases not in (0, 1, 2):
-        raise ValueError(f"biases: expected 0, 1 or 2, got {biases!r}")
-    G = GATES[cell.lower()]
+    cell = check_choice("cell", cell, tuple(GATES), casefold=True)
+    D = check_int("D", D, 1)
+    H = check_int("H", H, 1)
+    L = check_int("num_layers", num_layers, 1)
+    biases = check_choice("biases", biases, (0, 1, 2))
+    G = GATES[cell]
     total = 0
     for layer in range(L):
         D_in = D if layer == 0 else H

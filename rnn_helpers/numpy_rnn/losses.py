@@ -37,7 +37,7 @@ from typing import Any, Optional, Tuple
 
 import numpy as np
 
-from rnn_helpers.argcheck import as_float_array, format_shape
+from rnn_helpers.argcheck import as_float_array, check_choice, format_shape
 
 __all__ = [
     "softmax",
@@ -114,11 +114,6 @@ def _letters(lead_shape: Tuple[int, ...]) -> str:
     if len(names) == 1:
         return "(N,)"
     return "(" + ", ".join(names) + ")"
-
-
-def _check_reduction(reduction: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction: expected one of {_REDUCTIONS}, got {reduction!r}")
 
 
 def _check_mask(mask: Any, shape: Tuple[int, ...], letters: str) -> Optional[np.ndarray]:
@@ -202,7 +197,7 @@ def cross_entropy(logits: Any, targets: Any, mask: Any = None, reduction: str = 
     - loss: A float (for "mean" and "sum"; nan for "mean" if no step is real), or an
       array of shape (N, T) of per-step losses, 0 at padded steps (for "none")
     """
-    _check_reduction(reduction)
+    check_choice("reduction", reduction, _REDUCTIONS)
     o, y, m, real = _prepare_ce(logits, targets, mask)
     if m is not None:
         o = np.where(real[..., None], o, 0.0).astype(o.dtype)  # padded logits cannot poison the sum
@@ -289,7 +284,7 @@ def mse(pred: Any, target: Any, mask: Any = None, reduction: str = "mean"):
     - loss: A float (for "mean" and "sum"; nan for "mean" if nothing is real), or an
       array of pred's shape of squared errors, 0 at padded entries (for "none")
     """
-    _check_reduction(reduction)
+    check_choice("reduction", reduction, _REDUCTIONS)
     p, t, real = _prepare_mse(pred, target, mask)
     dtype = np.result_type(p, t)
     diff = np.where(real, p.astype(dtype) - t.astype(dtype), 0.0).astype(dtype)  # (N, T, Q)

@@ -2,8 +2,9 @@
 
 The base class owns what ``RNN``, ``LSTM`` and ``GRU`` have in common: the
 four parameters (named exactly like a single-layer ``torch.nn`` module's),
-their initialisation, input validation, the unbatched (2-D) case and
-``from_torch``. Each subclass writes only its own recurrence in ``forward``.
+their initialisation, input validation, the unbatched (2-D) case, the loop
+over time in ``forward`` and ``from_torch``. Each subclass writes only its
+own recurrence, one time step, in ``_step``.
 
 Letters: N batch, T time, D input size, H hidden size, G number of gate
 blocks (1 for RNN, 4 for LSTM, 3 for GRU).
@@ -13,6 +14,8 @@ import math
 
 import torch
 from torch import nn
+
+from rnn_helpers.argcheck import check_int
 
 
 def _linear(a, weight, bias):
@@ -33,14 +36,6 @@ def _linear(a, weight, bias):
     return out
 
 
-def _check_size(name, value):
-    """Raise unless value is a positive int (bool excluded), like torch.nn."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name}: expected a positive int, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name}: expected a positive int, got {value}")
-
-
 class _RecurrentBase(nn.Module):
     """
     Parameters, initialisation, validation and ``from_torch`` shared by the
@@ -48,7 +43,8 @@ class _RecurrentBase(nn.Module):
 
     Subclasses set ``_gates`` (number of H-sized gate blocks stacked in the
     weight matrices) and ``_torch_class`` (the ``torch.nn`` counterpart),
-    and implement ``forward``.
+    and implement ``_step``; the LSTM also overrides ``_initial_state`` and
+    ``_final_state`` for its (h, c) pair.
     """
 
     _gates = 1
@@ -67,8 +63,8 @@ class _RecurrentBase(nn.Module):
         - device: Device of the parameters (default: torch's default device)
         """
         super().__init__()
-        _check_size("input_size", input_size)
-        _check_size("hidden_size", hidden_size)
+        input_size = check_int("input_size", input_size, 1)
+        hidden_size = check_int("hidden_size", hidden_size, 1)
         if dtype is not None and not dtype.is_floating_point:
             raise ValueError(f"dtype: expected a floating-point dtype, got {dtype}")
         self.input_size = input_size
@@ -120,7 +116,7 @@ class _RecurrentBase(nn.Module):
         """
         D = self.input_size
         if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
+            raise ValueError(f"x: expected a torch.Tensor, got {type(x).__name__}")
         shape = tuple(x.shape)
         if x.dim() not in (2, 3):
             raise ValueError(
@@ -160,7 +156,7 @@ class _RecurrentBase(nn.Module):
         if h is None:
             return x.new_zeros(1, N, H)  # (1, N, H)
         if not isinstance(h, torch.Tensor):
-            raise TypeError(f"{name}: expected a torch.Tensor or None, got {type(h).__name__}")
+            raise ValueError(f"{name}: expected a torch.Tensor or None, got {type(h).__name__}")
         if batched:
             expected, symbols, note = (1, N, H), "(1, N, H)", ""
         else:
@@ -172,6 +168,69 @@ class _RecurrentBase(nn.Module):
         if h.dtype != x.dtype:
             raise ValueError(f"{name}: expected dtype {x.dtype} (the dtype of x), got {h.dtype}")
         return h if batched else h.unsqueeze(1)  # (1, N, H)
+
+    # ------------------------------------------------------------------ #
+    # The recurrence
+    # ------------------------------------------------------------------ #
+    def forward(self, x, hx=None):
+        """
+        Run the cell over a whole sequence.
+
+        Inputs:
+        - x: Input sequence, of shape (N, T, D); or (T, D) for one unbatched sequence
+        - hx: Initial state, None (default) for zeros. RNN and GRU: h_0 of
+          shape (1, N, H), or (1, H) if x is unbatched. LSTM: a tuple
+          (h_0, c_0) of two such tensors (None for either means zeros for it)
+
+        Returns a tuple of:
+        - output: Hidden states h_1..h_T, of shape (N, T, H); (T, H) if unbatched
+        - final state: RNN and GRU: h_T, of shape (1, N, H); LSTM: the tuple
+          (h_T, c_T), each of shape (1, N, H). (1, H) each if unbatched
+        """
+        x, batched = self._check_input(x)  # (N, T, D)
+        state = self._initial_state(hx, x, batched)  # tuple of (N, H)
+        # Input projection for all time steps at once; only the recurrence loops.
+        xw = _linear(x, self.weight_ih_l0, self.bias_ih_l0)  # (N, T, GH)
+        hs = []
+        for t in range(x.shape[1]):
+            state = self._step(xw[:, t], state)  # tuple of (N, H), h first
+            hs.append(state[0])
+        output = torch.stack(hs, dim=1)  # (N, T, H)
+        finals = tuple(s.unsqueeze(0) for s in state)  # tuple of (1, N, H)
+        output, finals = self._unbatch(output, finals, batched)
+        return output, self._final_state(finals)
+
+    def _initial_state(self, hx, x, batched):
+        """
+        Validate hx and return the initial state as a tuple of (N, H) tensors.
+
+        Inputs:
+        - hx: Tensor of shape (1, N, H), or (1, H) if unbatched; or None
+        - x: The (already batched) input, of shape (N, T, D)
+        - batched: Whether the original input was 3-D
+
+        Returns:
+        - state: Tuple (h_0,) with h_0 of shape (N, H)
+        """
+        return (self._check_state(hx, "hx", x, batched)[0],)  # (N, H)
+
+    def _step(self, xw_t, state):
+        """
+        One time step of the recurrence (implemented by each subclass).
+
+        Inputs:
+        - xw_t: Input projection x_t W_ih^T + b_ih, of shape (N, GH)
+        - state: Tuple of the previous states, each of shape (N, H), h first
+
+        Returns:
+        - state: Tuple of the new states, each of shape (N, H), h first
+        """
+        raise NotImplementedError
+
+    @staticmethod
+    def _final_state(finals):
+        """What ``forward`` returns as its final state: h_n alone (RNN, GRU)."""
+        return finals[0]
 
     @staticmethod
     def _unbatch(output, states, batched):

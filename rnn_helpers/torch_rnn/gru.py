@@ -26,40 +26,23 @@ class GRU(_RecurrentBase):
     - bias_ih_l0: (3H,)         - bias_hh_l0: (3H,)     (None if bias=False)
 
     Constructor inputs: input_size (D), hidden_size (H), bias=True,
-    dtype=None, device=None. Use GRU.from_torch(torch.nn.GRU(...)) to copy a
+    dtype=None, device=None. ``forward(x, hx=None)`` takes x of shape
+    (N, T, D) (or unbatched (T, D)) and h_0 of shape (1, N, H) (None for
+    zeros) and returns (output (N, T, H), h_n (1, N, H)), like
+    torch.nn.GRU with batch_first=True. Use GRU.from_torch(torch.nn.GRU(...)) to copy a
     torch.nn.GRU's weights.
     """
 
     _gates = 3
     _torch_class = nn.GRU
 
-    def forward(self, x, hx=None):
-        """
-        Run the GRU over a whole sequence.
-
-        Inputs:
-        - x: Input sequence, of shape (N, T, D); or (T, D) for one unbatched sequence
-        - hx: Initial hidden state h_0, of shape (1, N, H); or (1, H) if x is
-          unbatched; None (default) means zeros
-
-        Returns a tuple of:
-        - output: Hidden states h_1..h_T, of shape (N, T, H); (T, H) if unbatched
-        - h_n: Final hidden state h_T, of shape (1, N, H); (1, H) if unbatched
-        """
-        x, batched = self._check_input(x)  # (N, T, D)
-        h = self._check_state(hx, "hx", x, batched)[0]  # (N, H)
-        # Input projection for all time steps at once; only the recurrence loops.
-        xw = _linear(x, self.weight_ih_l0, self.bias_ih_l0)  # (N, T, 3H)
-        hs = []
-        for t in range(x.shape[1]):
-            xw_r, xw_z, xw_n = xw[:, t].chunk(3, dim=1)  # 3 x (N, H)
-            hw = _linear(h, self.weight_hh_l0, self.bias_hh_l0)  # (N, 3H), includes b_hh
-            hw_r, hw_z, hw_n = hw.chunk(3, dim=1)  # 3 x (N, H)
-            r = torch.sigmoid(xw_r + hw_r)  # (N, H)
-            z = torch.sigmoid(xw_z + hw_z)  # (N, H)
-            n = torch.tanh(xw_n + r * hw_n)  # (N, H): reset applied after the product
-            h = (1 - z) * n + z * h  # (N, H)
-            hs.append(h)
-        output = torch.stack(hs, dim=1)  # (N, T, H)
-        output, (h_n,) = self._unbatch(output, (h.unsqueeze(0),), batched)  # h: (1, N, H)
-        return output, h_n
+    def _step(self, xw_t, state):
+        """h_t from xw_t = x_t W_ih^T + b_ih, (N, 3H), and state = (h_{t-1},)."""
+        (h,) = state  # (N, H)
+        xw_r, xw_z, xw_n = xw_t.chunk(3, dim=1)  # 3 x (N, H)
+        hw = _linear(h, self.weight_hh_l0, self.bias_hh_l0)  # (N, 3H), includes b_hh
+        hw_r, hw_z, hw_n = hw.chunk(3, dim=1)  # 3 x (N, H)
+        r = torch.sigmoid(xw_r + hw_r)  # (N, H)
+        z = torch.sigmoid(xw_z + hw_z)  # (N, H)
+        n = torch.tanh(xw_n + r * hw_n)  # (N, H): reset applied after the product
+        return ((1 - z) * n + z * h,)  # (N, H)

@@ -24,29 +24,29 @@ class LSTM(_RecurrentBase):
     - bias_ih_l0: (4H,)         - bias_hh_l0: (4H,)     (None if bias=False)
 
     Constructor inputs: input_size (D), hidden_size (H), bias=True,
-    dtype=None, device=None. Use LSTM.from_torch(torch.nn.LSTM(...)) to copy
+    dtype=None, device=None. ``forward(x, hx=None)`` takes x of shape
+    (N, T, D) (or unbatched (T, D)) and an optional pair (h_0, c_0), each of
+    shape (1, N, H), and returns (output (N, T, H), (h_n, c_n)), like
+    torch.nn.LSTM with batch_first=True. Use LSTM.from_torch(torch.nn.LSTM(...)) to copy
     a torch.nn.LSTM's weights.
     """
 
     _gates = 4
     _torch_class = nn.LSTM
 
-    def forward(self, x, hx=None):
+    def _initial_state(self, hx, x, batched):
         """
-        Run the LSTM over a whole sequence.
+        Validate hx = (h_0, c_0) and return the initial state.
 
         Inputs:
-        - x: Input sequence, of shape (N, T, D); or (T, D) for one unbatched sequence
-        - hx: Optional tuple (h_0, c_0) of initial hidden and cell states, each
-          of shape (1, N, H); or (1, H) each if x is unbatched; None (default)
-          means zeros for both (and None for either one means zeros for it)
+        - hx: Tuple (h_0, c_0), each of shape (1, N, H) or (1, H) if
+          unbatched, either one None for zeros; or None for zeros
+        - x: The (already batched) input, of shape (N, T, D)
+        - batched: Whether the original input was 3-D
 
-        Returns a tuple of:
-        - output: Hidden states h_1..h_T, of shape (N, T, H); (T, H) if unbatched
-        - (h_n, c_n): Final hidden and cell states, each of shape (1, N, H);
-          (1, H) each if unbatched
+        Returns:
+        - state: Tuple (h_0, c_0), each of shape (N, H)
         """
-        x, batched = self._check_input(x)  # (N, T, D)
         if hx is None:
             h0 = c0 = None
         elif isinstance(hx, (tuple, list)) and len(hx) == 2:
@@ -58,17 +58,18 @@ class LSTM(_RecurrentBase):
             raise ValueError(f"hx: expected a tuple (h0, c0) of two tensors, or None; got {got}")
         h = self._check_state(h0, "hx[0] (h0)", x, batched)[0]  # (N, H)
         c = self._check_state(c0, "hx[1] (c0)", x, batched)[0]  # (N, H)
-        # Input projection for all time steps at once; only the recurrence loops.
-        xw = _linear(x, self.weight_ih_l0, self.bias_ih_l0)  # (N, T, 4H)
-        hs = []
-        for t in range(x.shape[1]):
-            gates = xw[:, t] + _linear(h, self.weight_hh_l0, self.bias_hh_l0)  # (N, 4H)
-            i, f, g, o = gates.chunk(4, dim=1)  # 4 x (N, H)
-            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-            c = f * c + i * g  # (N, H)
-            h = o * torch.tanh(c)  # (N, H)
-            hs.append(h)
-        output = torch.stack(hs, dim=1)  # (N, T, H)
-        states = (h.unsqueeze(0), c.unsqueeze(0))  # 2 x (1, N, H)
-        output, (h_n, c_n) = self._unbatch(output, states, batched)
-        return output, (h_n, c_n)
+        return h, c
+
+    def _step(self, xw_t, state):
+        """(h_t, c_t) from xw_t = x_t W_ih^T + b_ih, (N, 4H), and (h_{t-1}, c_{t-1})."""
+        h, c = state  # (N, H) each
+        gates = xw_t + _linear(h, self.weight_hh_l0, self.bias_hh_l0)  # (N, 4H)
+        i, f, g, o = gates.chunk(4, dim=1)  # 4 x (N, H)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        c = f * c + i * g  # (N, H)
+        return o * torch.tanh(c), c  # (N, H) each
+
+    @staticmethod
+    def _final_state(finals):
+        """What ``forward`` returns as its final state: the pair (h_n, c_n)."""
+        return finals[0], finals[1]
