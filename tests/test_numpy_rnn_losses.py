@@ -223,3 +223,31 @@ def test_mse_validates_arguments():
         mse(pred, pred, reduction="avg")
     with pytest.raises(ValueError, match="reduction"):
         mse_backward(pred, pred, reduction="none")
+
+
+def test_one_softmax_and_one_sigmoid_in_the_package():
+    """losses, numpy_rnn and gradient_flow use the functions of activations."""
+    from rnn_helpers import numpy_rnn
+    from rnn_helpers.gradient_flow import elman
+    from rnn_helpers.numpy_rnn import activations, losses as losses_module
+
+    assert losses_module.softmax is activations.softmax
+    assert losses_module.log_softmax is activations.log_softmax
+    assert numpy_rnn.sigmoid is activations.sigmoid
+    assert elman.ACTIVATIONS["sigmoid"].fn is activations.sigmoid
+    assert elman.ACTIVATIONS["sigmoid"].derivative is activations.sigmoid_derivative
+    assert elman.ACTIVATIONS["tanh"].derivative is activations.tanh_derivative
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activation_derivatives_match_finite_differences(dtype):
+    from rnn_helpers.numpy_rnn.activations import sigmoid, sigmoid_derivative, tanh_derivative
+
+    a = np.linspace(-6, 6, 25)
+    eps = 1e-6
+    fd_sig = (sigmoid(a + eps) - sigmoid(a - eps)) / (2 * eps)
+    fd_tanh = (np.tanh(a + eps) - np.tanh(a - eps)) / (2 * eps)
+    np.testing.assert_allclose(sigmoid_derivative(a), fd_sig, atol=1e-9)
+    np.testing.assert_allclose(tanh_derivative(a), fd_tanh, atol=1e-9)
+    assert sigmoid(a.astype(dtype)).dtype == dtype
+    assert np.max(sigmoid_derivative(a)) <= 0.25 and np.max(tanh_derivative(a)) <= 1.0

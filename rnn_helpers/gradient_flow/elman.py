@@ -54,6 +54,12 @@ from typing import Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
 
+from rnn_helpers.numpy_rnn.activations import (
+    sigmoid,
+    sigmoid_derivative,
+    tanh_derivative,
+)
+
 __all__ = [
     "Activation",
     "ACTIVATIONS",
@@ -93,16 +99,6 @@ __all__ = [
 # ----------------------------------------------------------------------------
 
 
-def _sigmoid(a):
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-a))
-
-
-def _sigmoid_derivative(a):
-    s = _sigmoid(a)
-    return s * (1.0 - s)
-
-
 @dataclass(frozen=True)
 class Activation:
     """An elementwise activation f with its derivative.
@@ -123,10 +119,10 @@ class Activation:
 
 
 ACTIVATIONS: Dict[str, Activation] = {
-    "tanh": Activation("tanh", np.tanh, lambda a: 1.0 - np.tanh(a) ** 2, 1.0, r"\tanh"),
+    "tanh": Activation("tanh", np.tanh, tanh_derivative, 1.0, r"\tanh"),
     "relu": Activation("relu", lambda a: np.maximum(a, 0.0),
                        lambda a: (np.asarray(a) > 0).astype(np.float64), 1.0, r"\mathrm{ReLU}"),
-    "sigmoid": Activation("sigmoid", _sigmoid, _sigmoid_derivative, 0.25, r"\sigma"),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative, 0.25, r"\sigma"),
     "identity": Activation("identity", lambda a: np.asarray(a, dtype=np.float64) * 1.0,
                            lambda a: np.ones_like(np.asarray(a, dtype=np.float64)), 1.0,
                            r"\mathrm{id}"),
@@ -660,7 +656,7 @@ def cliff_forward(w, b, T: int = CLIFF_T, x0: float = CLIFF_X0):
     dw = np.zeros(w.shape)
     db = np.zeros(w.shape)
     for _ in range(T):
-        s = _sigmoid(x)
+        s = sigmoid(x)
         slope = w * s * (1.0 - s)  # dx_t/dx_{t-1}
         dw, db = s + slope * dw, 1.0 + slope * db
         x = w * s + b

@@ -50,6 +50,7 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from rnn_helpers.gradient_flow import elman as gf
+from rnn_helpers.numpy_rnn.activations import sigmoid
 from rnn_helpers.viz.explorer import Control, Explorer
 
 __all__ = [
@@ -65,11 +66,6 @@ __all__ = [
     "gated_flow_figure",
     "gated_flow_explorer",
 ]
-
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-a))
 
 
 def _matrix(name: str, a, rows: Optional[int] = None, cols: Optional[int] = None) -> np.ndarray:
@@ -202,10 +198,10 @@ class LSTMFlowCell:
         gates = {k: np.empty((N, T, H)) for k in ("i", "f", "g", "o", "tanh_c")}
         for t in range(T):
             a = xin[:, t] + h @ self.W_h.T  # (N, 4H)
-            i = _sigmoid(a[:, :H])
-            f = _sigmoid(a[:, H : 2 * H])
+            i = sigmoid(a[:, :H])
+            f = sigmoid(a[:, H : 2 * H])
             g = np.tanh(a[:, 2 * H : 3 * H])
-            o = _sigmoid(a[:, 3 * H :])
+            o = sigmoid(a[:, 3 * H :])
             c = f * c + i * g  # (N, H)
             tc = np.tanh(c)
             h = o * tc  # (N, H)
@@ -325,8 +321,8 @@ class GRUFlowCell:
         for t in range(T):
             gh = h @ self.W_h.T + self.b_h  # (N, 3H)
             gx = xin[:, t]
-            r = _sigmoid(gx[:, :H] + gh[:, :H])
-            z = _sigmoid(gx[:, H : 2 * H] + gh[:, H : 2 * H])
+            r = sigmoid(gx[:, :H] + gh[:, :H])
+            z = sigmoid(gx[:, H : 2 * H] + gh[:, H : 2 * H])
             hn = gh[:, 2 * H :]
             n = np.tanh(gx[:, 2 * H :] + r * hn)
             h = (1 - z) * n + z * h

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from rnn_helpers.argcheck import check_float, check_int
+from rnn_helpers.argcheck import check_float, check_int, check_rng
 
 __all__ = [
     "as_logits",
@@ -105,8 +105,7 @@ def sample_from_logits(logits: Any, temperature: float, rng: np.random.Generator
     Returns:
     - ids: int64 array of shape (S,) (or a 0-d array for 1-D input)
     """
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+    check_rng("rng", rng)
     o = as_logits("logits", logits)
     if _check_temperature(temperature) == 0.0:
         return np.argmax(o, axis=-1).astype(np.int64)

@@ -20,7 +20,7 @@ When float32 and float64 are mixed, the call runs in their NumPy result type
 Wrong shapes raise ValueError naming the argument and the expected shape.
 """
 
-from rnn_helpers.numpy_rnn._common import sigmoid
+from rnn_helpers.numpy_rnn.activations import sigmoid
 from rnn_helpers.numpy_rnn.convert import params_from_torch
 from rnn_helpers.numpy_rnn.deep import deep_backward, deep_forward
 from rnn_helpers.numpy_rnn.gru import (

@@ -1,4 +1,4 @@
-"""Private helpers shared by the NumPy cells: argument checks, sigmoid, caches."""
+"""Private helpers shared by the NumPy cells: argument checks and caches."""
 
 from __future__ import annotations
 
@@ -12,48 +12,9 @@ from rnn_helpers.argcheck import (
     common_float_dtype,
 )
 
-
-def sigmoid(a: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid 1 / (1 + exp(-a)), elementwise, dtype-preserving.
-
-    Inputs:
-    - a: array-like of any shape (non-float input is computed in float64).
-
-    Returns:
-    - s: new array of the same shape as ``a`` (same dtype if floating),
-      values in [0, 1].
-
-    ``exp(-a)`` overflows to ``inf`` for very negative ``a``; then
-    ``1 / (1 + inf) = 0`` is the correctly rounded answer, so the overflow
-    warning is silenced.
-    """
-    a = np.asarray(a)
-    if a.dtype.kind != "f":
-        a = a.astype(np.float64)
-    out = np.negative(a, out=np.empty_like(a))  # an array even for 0-d input
-    with np.errstate(over="ignore", under="ignore"):
-        return sigmoid_inplace(out, negated=True)
-
-
-def sigmoid_inplace(a: np.ndarray, negated: bool = False) -> np.ndarray:
-    """Overwrite ``a`` with ``sigmoid(a)`` in place (no temporaries) and return it.
-
-    The caller should be inside ``np.errstate(over="ignore", under="ignore")`` (the sequence
-    loops enter it once, not once per step).
-
-    Inputs:
-    - a: float array (may be a strided view); overwritten.
-    - negated: True when ``a`` already holds ``-a`` (saves one ufunc call).
-
-    Returns:
-    - a (the same object), now holding 1 / (1 + exp(-a)).
-    """
-    if not negated:
-        np.negative(a, out=a)
-    np.exp(a, out=a)
-    a += 1
-    np.reciprocal(a, out=a)
-    return a
+# The cells' activations live in rnn_helpers.numpy_rnn.activations; these two
+# names stay importable from here for modules written before it existed.
+from rnn_helpers.numpy_rnn.activations import sigmoid, sigmoid_inplace  # noqa: F401
 
 
 def check_cell_args(

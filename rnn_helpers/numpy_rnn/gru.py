@@ -31,9 +31,8 @@ from rnn_helpers.numpy_rnn._common import (
     check_cell_args,
     check_upstream,
     get_cache,
-    sigmoid,
-    sigmoid_inplace,
 )
+from rnn_helpers.numpy_rnn.activations import sigmoid, sigmoid_inplace
 
 __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward"]
 

@@ -53,9 +53,8 @@ from rnn_helpers.numpy_rnn._common import (
     check_cell_args,
     check_upstream,
     get_cache,
-    sigmoid,
-    sigmoid_inplace,
 )
+from rnn_helpers.numpy_rnn.activations import sigmoid, sigmoid_inplace
 from rnn_helpers.argcheck import (
     as_float_array,
     check_choice,

@@ -6,7 +6,8 @@ The loss of the whole batch combines the per-step losses, skipping the
 padded steps of shorter sequences through an optional ``mask``:
 
 - :func:`softmax`, :func:`log_softmax`: numerically stable (max-shifted),
-  float32 and float64, any number of leading axes.
+  float32 and float64, any number of leading axes (defined in
+  :mod:`rnn_helpers.numpy_rnn.activations`, importable from here too).
 - :func:`cross_entropy` / :func:`cross_entropy_backward`: the negative log
   probability of the target token, per step; the mean over the real
   (unmasked) tokens by default. Equals ``torch.nn.functional.cross_entropy``
@@ -38,6 +39,7 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from rnn_helpers.argcheck import as_float_array, check_choice, format_shape
+from rnn_helpers.numpy_rnn.activations import log_softmax, softmax
 
 __all__ = [
     "softmax",
@@ -49,57 +51,6 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
-
-
-# ----------------------------------------------------------------------------
-# softmax and log-softmax
-# ----------------------------------------------------------------------------
-
-
-def log_softmax(o: Any, axis: int = -1) -> np.ndarray:
-    """
-    Numerically stable log-softmax along one axis.
-
-    log softmax(o)_k = o_k - m - log(sum_j exp(o_j - m)) with m = max_j o_j,
-    so no exp ever overflows and the largest term of the sum is exactly 1.
-
-    Inputs:
-    - o: Logits, float array of any shape (..., V, ...)
-    - axis: Integer axis holding the V classes (default: the last)
-
-    Returns:
-    - logp: Array of the same shape and dtype as o; exp(logp) sums to 1 along axis
-    """
-    o = as_float_array("o", o)
-    if o.ndim == 0:
-        raise ValueError("o: expected an array with at least one axis (the classes), got a scalar")
-    m = np.max(o, axis=axis, keepdims=True)  # (..., 1, ...)
-    if not np.all(np.isfinite(m)):
-        # +inf or nan logits have no meaningful softmax; keep the arithmetic quiet
-        m = np.where(np.isfinite(m), m, 0.0).astype(o.dtype)
-    shifted = o - m  # (..., V, ...), all entries <= 0
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-
-
-def softmax(o: Any, axis: int = -1) -> np.ndarray:
-    """
-    Numerically stable softmax along one axis.
-
-    Inputs:
-    - o: Logits, float array of any shape (..., V, ...)
-    - axis: Integer axis holding the V classes (default: the last)
-
-    Returns:
-    - p: Array of the same shape and dtype as o, entries in [0, 1] summing to 1 along axis
-    """
-    o = as_float_array("o", o)
-    if o.ndim == 0:
-        raise ValueError("o: expected an array with at least one axis (the classes), got a scalar")
-    m = np.max(o, axis=axis, keepdims=True)  # (..., 1, ...)
-    if not np.all(np.isfinite(m)):
-        m = np.where(np.isfinite(m), m, 0.0).astype(o.dtype)
-    e = np.exp(o - m)  # (..., V, ...), the largest entry is exactly 1
-    return e / np.sum(e, axis=axis, keepdims=True)
 
 
 # ----------------------------------------------------------------------------

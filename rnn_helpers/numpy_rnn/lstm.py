@@ -29,8 +29,8 @@ from rnn_helpers.numpy_rnn._common import (
     check_cell_args,
     check_upstream,
     get_cache,
-    sigmoid,
 )
+from rnn_helpers.numpy_rnn.activations import sigmoid
 
 __all__ = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
 
