@@ -7,7 +7,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from rnn_helpers.viz.explorer import EXPLORER_JS, Control, Explorer
+from rnn_helpers.viz.explorer import (EXPLORER_JS, Control, Explorer, label_html,
+                                      shared_yranges)
 
 
 def line(w, act="tanh"):
@@ -82,23 +83,129 @@ def test_static_html_is_safe_and_accessible():
     assert "<script>" not in html and "http" not in html  # runtime is shared, not inlined
 
 
+def _sliders(controls_box):
+    row = controls_box.children[-1]  # after the title
+    return [vbox.children[1] for vbox in row.children]
+
+
 def test_live_widget_uses_the_same_grid():
     import ipywidgets as widgets
 
     box = make().widget()
-    sliders = [w for w in box.children[1].children]
+    sliders = _sliders(box.children[0])
     assert isinstance(sliders[0], widgets.SelectionSlider)
     assert list(sliders[0].options) == [("0.5", 0.5), ("1", 1.0), ("2", 2.0)]
     assert isinstance(sliders[1], widgets.Dropdown)
+    # sliders are wide and their labels sit on their own line, not beside them
+    assert sliders[0].layout.width == "320px" and sliders[0].description == ""
     sliders[0].value = 2.0  # redraw must not raise
 
 
-def test_mimebundle_offers_both_views():
+def _displayed_outputs(explorer):
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    with capture_output() as cap:
+        explorer._ipython_display_()
+    return [o.data for o in cap.outputs]
+
+
+def test_notebook_cell_shows_controls_and_a_plain_figure():
+    """A saved notebook reopened without a kernel still shows the figure:
+    JupyterLab cannot draw a widget whose model is gone (and does not fall
+    back to the bundle's other MIME types), so the figure is its own output."""
+    outputs = _displayed_outputs(make())
+    assert len(outputs) == 2
+    controls, figure = outputs
+    assert "application/vnd.jupyter.widget-view+json" in controls
+    assert "rnn-explorer" in controls["text/html"]  # what the website shows
+    assert "application/vnd.jupyter.widget-view+json" not in figure
+    fig = figure["application/vnd.plotly.v1+json"]
+    y = fig["data"][0]["y"]
+    y = y if isinstance(y, list) else np.frombuffer(
+        __import__("base64").b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
+    np.testing.assert_allclose(y, line(1.0, "identity").data[0].y)  # the defaults
+    assert "hidden" in figure["text/html"]  # the website draws no second figure
+
+
+def test_moving_a_control_updates_the_figure_output_in_place():
+    ex = make()
+    _, _, controls = ex.live_outputs()
+    updates = []
+
+    class Handle:
+        def update(self, obj, raw=False):
+            updates.append(obj)
+
+    controls.holder["handle"] = Handle()
+    controls.inputs["w"].value = 2.0
+    y = updates[-1]["application/vnd.plotly.v1+json"]["data"][0]["y"]
+    y = y if isinstance(y, list) else np.frombuffer(
+        __import__("base64").b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
+    np.testing.assert_allclose(y, line(2.0, "identity").data[0].y)
+
+
+def test_repr_mimebundle_is_the_static_view():
     bundle = make()._repr_mimebundle_()
-    assert "text/html" in bundle and "rnn-explorer" in bundle["text/html"]
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "rnn-explorer" in bundle["text/html"]
+    assert "application/vnd.jupyter.widget-view+json" not in bundle
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("recurrent weight w_hh", "recurrent weight w<sub>hh</sub>"),
+    ("h_{t-1}", "h<sub>t-1</sub>"),
+    ("spectral radius \u03c1 of W_hh", "spectral radius \u03c1 of W<sub>hh</sub>"),
+    ("x^2", "x<sup>2</sup>"),
+    ("seq_len", "seq_len"),
+    ("a < b_t", "a &lt; b<sub>t</sub>"),
+])
+def test_label_html_writes_subscripts_and_escapes(text, expected):
+    assert label_html(text) == expected
+
+
+def test_spec_carries_label_html():
+    ex = Explorer(line, [Control("w", [0.5, 1.0], label="weight w_hh")], alt="x")
+    c = _spec(ex.static_html())["controls"][0]
+    assert c["label"] == "weight w_hh" and c["label_html"] == "weight w<sub>hh</sub>"
+
+
+def test_shared_yrange_holds_every_curve_of_every_frame():
+    ex = Explorer(line, [Control("w", [0.5, 1.0, 2.0]), Control("act", ["identity", "tanh"])],
+                  alt="x", yrange="shared")
+    frames = ex.frames()
+    ranges = {tuple(f["layout"]["yaxis"]["range"]) for f in frames.values()}
+    assert len(ranges) == 1, "every frame must have the same y-range"
+    lo, hi = ranges.pop()
+    all_y = np.concatenate([np.asarray(line(w, a).data[0].y, float)
+                            for w in (0.5, 1.0, 2.0) for a in ("identity", "tanh")])
+    assert lo < all_y.min() and hi > all_y.max()  # 0 .. 8 plus a margin
+    assert hi - lo < 1.2 * (all_y.max() - all_y.min())
+    assert all(f["layout"]["yaxis"]["autorange"] is False for f in frames.values())
+    # the live figure gets the same range
+    assert tuple(ex.figure(w=0.5).layout.yaxis.range) == pytest.approx((lo, hi), rel=1e-4)
+
+
+def test_shared_yrange_on_a_log_axis_is_in_decades():
+    def fig(k):
+        f = go.Figure(go.Scatter(x=[0, 1, 2], y=[1.0, 10.0 ** k, 100.0]))
+        f.update_yaxes(type="log")
+        return f
+
+    ranges = shared_yranges([json.loads(fig(k).to_json()) for k in (-3, 1)])
+    lo, hi = ranges["yaxis"]
+    assert lo < -3 < 2 < hi and hi - lo < 6
+
+
+@pytest.mark.parametrize("bad", ["auto", (1.0, 0.0), (1.0,), 3])
+def test_yrange_rejects_bad_values(bad):
+    with pytest.raises(ValueError, match="yrange"):
+        Explorer(line, [Control("w", [1.0])], alt="x", yrange=bad)
 
 
 def test_runtime_ships_with_the_package():
     js = EXPLORER_JS.read_text()
     assert "Plotly.react" in js and "rnn-explorer" in js
+    # plotly.min.js is loaded by the runtime, after MathJax's typesetting
+    assert "plotly.min.js" in js
+    assert "startup.promise" in js

@@ -15,10 +15,12 @@ What it does, in the order Sphinx runs it:
      the pinned ``package-lock.json``);
    - ``plotly.min.js`` from the installed ``plotly`` Python package;
    - ``explorer.js`` from :mod:`rnn_helpers` (the slider runtime).
-3. ``html-page-context``: add plotly.js and the explorer runtime only to the
-   pages that contain an explorer; drop the embedded ipywidgets state (it
-   would only bloat the page) and sphinx-thebe, which Jupyter Book always
-   loads and which would fetch thebe from a CDN.
+3. ``html-page-context``: add the explorer runtime only to the pages that
+   contain an explorer (the runtime loads ``plotly.min.js``, 4.8 MB, itself,
+   once the text and the math are on screen, so MathJax never waits for it);
+   drop the embedded ipywidgets state (it would only bloat the page) and
+   sphinx-thebe, which Jupyter Book always loads and which would fetch thebe
+   from a CDN.
 
 If MathJax is missing the build fails with a message that says how to get it.
 """
@@ -35,7 +37,6 @@ from sphinx.errors import ExtensionError
 VENDOR = "_vendor"
 #: paths relative to ``_static/`` (Sphinx prefixes ``_static/`` to local scripts)
 MATHJAX_JS = f"../{VENDOR}/mathjax/tex-mml-chtml.js"
-PLOTLY_JS = f"../{VENDOR}/plotly/plotly.min.js"
 EXPLORER_JS = f"../{VENDOR}/rnn_helpers/explorer.js"
 EXPLORER_MARKER = 'class="rnn-explorer"'
 
@@ -57,7 +58,7 @@ def _on_config_inited(app: Sphinx, config) -> None:
 def _on_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
     body = context.get("body", "")
     if doctree is not None and EXPLORER_MARKER in body:
-        app.add_js_file(PLOTLY_JS, priority=600, defer="defer")
+        # explorer.js finds plotly.min.js next to itself: ../plotly/
         app.add_js_file(EXPLORER_JS, priority=601, defer="defer")
     # myst-nb embeds the ipywidgets state of executed notebooks; we render no
     # widget views on the site, so the state is dead weight.

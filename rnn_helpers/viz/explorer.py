@@ -34,6 +34,21 @@ Example::
 
 Keep grids small: the page stores ``prod(len(values))`` frames (the
 constructor refuses more than ``max_frames``, 400 by default).
+
+Axes that hold still: ``yrange="shared"`` gives every frame the same y-range,
+computed over all frames (so no curve leaves the axes and moving a slider
+does not rescale the plot); ``yrange=(lo, hi)`` fixes it by hand. Labels may
+write subscripts and superscripts the way the text does, ``w_hh``,
+``h_{t-1}``, ``x^2``: a single letter (Latin or Greek) followed by ``_`` or
+``^`` is shown as w<sub>hh</sub> on both front ends.
+
+Reopening a saved notebook without a kernel: JupyterLab's widget renderer
+(jupyterlab_widgets 3) shows "Error displaying widget: model not found" for
+a widget view whose model was not saved, and it does not fall back to the
+other MIME types of the output. So the live view is built to survive it:
+the widget holds only the controls, and the figure is a plain output of the
+cell (a plotly figure, saved with the notebook) that the controls redraw in
+place. Without a kernel the figure stays as it was last drawn.
 """
 
 from __future__ import annotations
@@ -42,6 +57,7 @@ import html
 import itertools
 import json
 import math
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +119,31 @@ class Control:
         return format(value, self.fmt) if self.numeric else str(value)
 
 
+_SCRIPT = re.compile(r"(?<![\w])([A-Za-z\u0391-\u03a9\u03b1-\u03c9])([_^])"
+                     r"(\{[^{}]*\}|[A-Za-z0-9\u03b1-\u03c9]+)")
+
+
+def label_html(text: str) -> str:
+    """A label as HTML: escaped, with math-style sub- and superscripts.
+
+    Inputs:
+    - text: plain label, e.g. ``"recurrent weight w_hh"`` or ``"h_{t-1}"``.
+
+    Returns:
+    - str of HTML in which only ``<sub>``/``<sup>`` are markup, e.g.
+      ``"recurrent weight w<sub>hh</sub>"``. A name such as ``seq_len``
+      (more than one letter before ``_``) is left as it is.
+    """
+    def repl(m):
+        tag = "sub" if m.group(2) == "_" else "sup"
+        body = m.group(3)
+        if body.startswith("{"):
+            body = body[1:-1]
+        return f"{m.group(1)}<{tag}>{body}</{tag}>"
+
+    return _SCRIPT.sub(repl, html.escape(text, quote=False))
+
+
 def _same(a, b) -> bool:
     return type(a) is type(b) and a == b or (repr(a) == repr(b))
 
@@ -146,6 +187,67 @@ def _decode_typed_arrays(obj):
     return obj
 
 
+_Y_TRACE_TYPES = {None, "scatter", "scattergl", "bar"}
+
+
+def _numbers(values) -> list:
+    """The finite real numbers in a (possibly nested) list."""
+    out = []
+    for v in values if isinstance(values, (list, tuple)) else [values]:
+        if isinstance(v, (list, tuple)):
+            out.extend(_numbers(v))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            out.append(float(v))
+    return out
+
+
+def shared_yranges(frames: Sequence[dict], pad: float = 0.05) -> dict:
+    """One y-range per y-axis that holds every curve of every frame.
+
+    Inputs:
+    - frames: sequence of plotly figure dicts ({"data": [...], "layout": {...}}).
+    - pad: fraction of the data span added above and below.
+
+    Returns:
+    - dict mapping a layout axis key ("yaxis", "yaxis2", ...) to [lo, hi] in
+      the axis' own units (log10 of the data for ``type="log"`` axes).
+    """
+    spans: dict[str, list] = {}
+    log_axes = set()
+    for frame in frames:
+        layout = frame.get("layout", {})
+        for trace in frame.get("data", []):
+            if trace.get("type") not in _Y_TRACE_TYPES or "y" not in trace:
+                continue
+            ref = trace.get("yaxis") or "y"
+            key = "yaxis" + ref[1:]
+            ys = _numbers(trace["y"])
+            if (layout.get(key) or {}).get("type") == "log":
+                log_axes.add(key)
+                ys = [math.log10(y) for y in ys if y > 0]
+            if ys:
+                lo, hi = spans.get(key, (math.inf, -math.inf))
+                spans[key] = [min(lo, min(ys)), max(hi, max(ys))]
+    ranges = {}
+    for key, (lo, hi) in spans.items():
+        span = hi - lo
+        margin = pad * span if span > 0 else (abs(hi) * pad or (0.5 if key in log_axes else 1.0))
+        ranges[key] = [lo - margin, hi + margin]
+    return ranges
+
+
+def _check_yrange(yrange):
+    if yrange is None or yrange == "shared":
+        return yrange
+    try:
+        lo, hi = (float(v) for v in yrange)
+    except (TypeError, ValueError):
+        raise ValueError(f'yrange must be None, "shared" or (lo, hi), got {yrange!r}') from None
+    if not lo < hi:
+        raise ValueError(f"yrange must have lo < hi, got {yrange!r}")
+    return (lo, hi)
+
+
 class Explorer:
     """A figure with controls; see the module docstring.
 
@@ -158,11 +260,14 @@ class Explorer:
       the accessible description on the website).
     - max_frames: refuse grids with more combinations than this.
     - digits: significant digits kept in the precomputed frames.
+    - yrange: None (each frame as ``figure_fn`` draws it), ``"shared"`` (one
+      y-range per axis, over all frames: curves never leave the axes and the
+      axes hold still), or ``(lo, hi)`` for the first y-axis.
     """
 
     def __init__(self, figure_fn: Callable[..., Any], controls: Sequence[Control], *,
                  alt: str, title: str | None = None, max_frames: int = 400,
-                 digits: int = 5):
+                 digits: int = 5, yrange=None):
         if not callable(figure_fn):
             raise ValueError("figure_fn must be callable")
         controls = list(controls)
@@ -185,6 +290,8 @@ class Explorer:
         self.alt = alt
         self.digits = digits
         self.n_frames = n_frames
+        self.yrange = _check_yrange(yrange)
+        self._frames = None
 
     # ------------------------------------------------------------------ shared
     def defaults(self) -> dict:
@@ -192,26 +299,53 @@ class Explorer:
         return {c.name: c.default for c in self.controls}
 
     def figure(self, **params):
-        """The figure for ``params`` (missing ones take their defaults)."""
+        """The figure for ``params`` (missing ones take their defaults), with
+        the explorer's y-range applied."""
         unknown = set(params) - {c.name for c in self.controls}
         if unknown:
             raise ValueError(f"unknown parameter(s) {sorted(unknown)}")
         full = {**self.defaults(), **params}
-        return self.figure_fn(**full)
+        fig = self.figure_fn(**full)
+        for key, rng in self.yranges().items():
+            fig.update_layout({key: {"range": list(rng), "autorange": False}})
+        return fig
+
+    def yranges(self) -> dict:
+        """Layout axis key -> [lo, hi] that every frame gets ({} for yrange=None)."""
+        if self.yrange is None:
+            return {}
+        if self.yrange == "shared":
+            return shared_yranges(list(self._raw_frames().values()))
+        return {"yaxis": list(self.yrange)}
 
     # ------------------------------------------------------------------ static
+    def _raw_frames(self) -> dict:
+        """Every combination's figure as JSON, computed once (figure_fn is pure)."""
+        if self._frames is None:
+            frames = {}
+            grids = [range(len(c.values)) for c in self.controls]
+            for idx in itertools.product(*grids):
+                params = {c.name: c.values[i] for c, i in zip(self.controls, idx)}
+                fig = self.figure_fn(**params)
+                frames["|".join(map(str, idx))] = _figure_json(fig, self.digits)
+            self._frames = frames
+        return self._frames
+
     def frames(self) -> dict:
         """Every combination's traces and layout, keyed ``"i|j|..."`` by value index.
 
         Returns:
-        - dict mapping key -> {"data": [...], "layout": {...}}.
+        - dict mapping key -> {"data": [...], "layout": {...}} (fresh copies,
+          with the explorer's y-range applied).
         """
-        frames = {}
-        grids = [range(len(c.values)) for c in self.controls]
-        for idx in itertools.product(*grids):
-            params = {c.name: c.values[i] for c, i in zip(self.controls, idx)}
-            fig = self.figure_fn(**params)
-            frames["|".join(map(str, idx))] = _figure_json(fig, self.digits)
+        frames = json.loads(json.dumps(self._raw_frames()))
+        ranges = self.yranges()
+        for frame in frames.values():
+            layout = frame.setdefault("layout", {})
+            for key, rng in ranges.items():
+                axis = layout.setdefault(key, {})
+                axis["range"] = [float(f"{v:.{self.digits}g}") for v in rng]
+                axis["autorange"] = False
         return frames
 
     def _frames_and_template(self) -> tuple:
@@ -234,6 +368,7 @@ class Explorer:
                 {
                     "name": c.name,
                     "label": c.label or c.name,
+                    "label_html": label_html(c.label or c.name),
                     "kind": "slider" if c.numeric else "select",
                     "labels": [c.format(v) for v in c.values],
                     "default": c.default_index,
@@ -262,8 +397,44 @@ class Explorer:
         )
 
     # -------------------------------------------------------------------- live
+    def controls_widget(self, on_change: Callable[[dict], None]):
+        """The controls as ipywidgets (needs a front end for widgets).
+
+        Inputs:
+        - on_change: called with the full parameter dict whenever a control moves.
+
+        Returns:
+        - ipywidgets.VBox: the title (if any) and one labelled control per
+          parameter; each slider is 320 px wide, its label on its own line.
+        """
+        import ipywidgets as widgets
+
+        inputs = {}
+        boxes = []
+        for c in self.controls:
+            common = dict(options=[(c.format(v), v) for v in c.values], value=c.default,
+                          layout=widgets.Layout(width="320px"))
+            if c.numeric:
+                inputs[c.name] = widgets.SelectionSlider(continuous_update=True, **common)
+            else:
+                inputs[c.name] = widgets.Dropdown(**common)
+            label = widgets.HTML(label_html(c.label or c.name))
+            boxes.append(widgets.VBox([label, inputs[c.name]],
+                                      layout=widgets.Layout(margin="0 1.5em 0.5em 0")))
+
+        def changed(_change=None):
+            on_change({name: w.value for name, w in inputs.items()})
+
+        for w in inputs.values():
+            w.observe(changed, names="value")
+        children = [widgets.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
+        row = widgets.HBox(boxes, layout=widgets.Layout(flex_flow="row wrap"))
+        box = widgets.VBox(children + [row])
+        box.inputs = inputs
+        return box
+
     def widget(self):
-        """Live ipywidgets version (needs a running kernel).
+        """Live ipywidgets version in one widget (needs a running kernel).
 
         Returns:
         - ipywidgets.VBox holding the controls and an Output with the figure.
@@ -271,41 +442,76 @@ class Explorer:
         import ipywidgets as widgets
         from IPython.display import display
 
-        inputs = {}
-        for c in self.controls:
-            common = dict(options=[(c.format(v), v) for v in c.values], value=c.default,
-                          description=c.label or c.name,
-                          style={"description_width": "initial"})
-            if c.numeric:
-                inputs[c.name] = widgets.SelectionSlider(continuous_update=True, **common)
-            else:
-                inputs[c.name] = widgets.Dropdown(**common)
         out = widgets.Output()
 
-        def redraw(_change=None):
-            params = {name: w.value for name, w in inputs.items()}
+        def redraw(params):
             with out:
                 out.clear_output(wait=True)
-                display(self.figure_fn(**params))
+                display(self.figure(**params))
 
-        for w in inputs.values():
-            w.observe(redraw, names="value")
-        redraw()
-        children = [widgets.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
-        return widgets.VBox(children + [widgets.HBox(list(inputs.values())), out])
+        box = self.controls_widget(redraw)
+        redraw(self.defaults())
+        return widgets.VBox([box, out])
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {STATIC_MIME: self.static_html(),
-                  "text/plain": f"<Explorer: {self.alt}>"}
-        try:
-            w = self.widget()
-        except Exception:  # no ipywidgets front end: the static view is enough
-            return bundle
-        live = w._repr_mimebundle_()
+    def figure_bundle(self, **params) -> dict:
+        """The figure as a plain output: plotly JSON for JupyterLab, nothing on the site.
+
+        Returns:
+        - MIME bundle with ``application/vnd.plotly.v1+json`` (JupyterLab's
+          plotly renderer draws it, also from a saved notebook without a
+          kernel), a ``text/html`` placeholder that the book build shows
+          instead (it hides it: the site draws the explorer's static view)
+          and ``text/plain``.
+        """
+        import plotly.io as pio
+
+        fig = json.loads(pio.to_json(self.figure(**params), validate=False, engine="json"))
+        fig["config"] = {"displaylogo": False, "responsive": True}
+        return {
+            "application/vnd.plotly.v1+json": fig,
+            "text/html": '<div class="rnn-explorer-live-figure" hidden></div>',
+            "text/plain": f"<figure: {self.alt}>",
+        }
+
+    def live_outputs(self) -> tuple:
+        """The two outputs a notebook cell shows, and how they are linked.
+
+        Returns:
+        - (controls_bundle, figure_bundle, controls): the first output's MIME
+          bundle (widget view of the controls + the static HTML the site
+          shows + text), the second's (:meth:`figure_bundle` for the
+          defaults) and the controls widget. Raises ImportError without
+          ipywidgets.
+        """
+        holder = {}
+
+        def redraw(params):
+            handle = holder.get("handle")
+            if handle is not None:
+                handle.update(self.figure_bundle(**params), raw=True)
+
+        controls = self.controls_widget(redraw)
+        live = controls._repr_mimebundle_()
         if isinstance(live, tuple):
             live = live[0]
+        bundle = {STATIC_MIME: self.static_html(), "text/plain": f"<Explorer: {self.alt}>"}
         bundle.update({k: v for k, v in live.items() if k != "text/plain"})
-        return bundle
+        controls.holder = holder
+        return bundle, self.figure_bundle(), controls
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        try:
+            bundle, figure, controls = self.live_outputs()
+        except ImportError:  # no ipywidgets: the static view is all there is
+            display(self._repr_mimebundle_(), raw=True)
+            return
+        display(bundle, raw=True)
+        controls.holder["handle"] = display(figure, raw=True, display_id=True)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {STATIC_MIME: self.static_html(), "text/plain": f"<Explorer: {self.alt}>"}
 
     def __repr__(self) -> str:
         names = ", ".join(f"{c.name}[{len(c.values)}]" for c in self.controls)

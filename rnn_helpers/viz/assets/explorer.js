@@ -4,10 +4,18 @@
  * rnn_helpers.viz.explorer.Explorer.static_html(), builds one control per
  * parameter (range slider over value indices, or a <select>) and draws the
  * precomputed frame for the current combination with Plotly.react.
- * Served once from _vendor/ and cached; needs plotly.min.js loaded first.
+ *
+ * Served once from _vendor/rnn_helpers/ and cached. plotly.min.js (4.8 MB)
+ * is NOT a <script> of the page: this runtime loads it from
+ * _vendor/plotly/ once the page's text is parsed and MathJax has typeset the
+ * math, so a slow connection shows the text and the equations first.
  */
 (function () {
   "use strict";
+
+  var SCRIPT = document.currentScript;
+  var PLOTLY_URL = SCRIPT && SCRIPT.src ?
+    new URL("../plotly/plotly.min.js", SCRIPT.src).href : null;
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -23,6 +31,12 @@
     return out;
   }
 
+  /* A control label: text with <sub>/<sup> only (written by explorer.py
+   * from an escaped string, so it holds no other markup). */
+  function setLabel(node, c) {
+    if (c.label_html) { node.innerHTML = c.label_html; } else { node.textContent = c.label; }
+  }
+
   function setup(root, n) {
     if (root.dataset.ready) { return; }
     var specNode = root.querySelector("script.rnn-explorer-spec");
@@ -31,7 +45,6 @@
     if (!specNode || !plot || !box || typeof Plotly === "undefined") { return; }
     var spec = JSON.parse(specNode.textContent);
     var state = spec.controls.map(function (c) { return c.default; });
-    var readouts = [];
 
     function draw() {
       var frame = spec.frames[state.join("|")];
@@ -44,22 +57,25 @@
     spec.controls.forEach(function (c, i) {
       var id = (root.id || ("rnnx" + n)) + "-" + c.name;
       var wrap = el("div", {"class": "rnn-explorer-control"});
-      wrap.appendChild(el("label", {"for": id}, c.label + " "));
+      var label = el("label", {"for": id});
+      setLabel(label, c);
+      wrap.appendChild(label);
       var input;
       if (c.kind === "slider") {
         input = el("input", {type: "range", id: id, min: "0", max: String(c.labels.length - 1),
                              step: "1", value: String(c.default), "data-name": c.name,
                              "aria-valuetext": c.labels[c.default]});
         var readout = el("output", {"for": id, "class": "rnn-explorer-value"}, c.labels[c.default]);
-        readouts.push(readout);
         input.addEventListener("input", function () {
           state[i] = parseInt(input.value, 10);
           readout.textContent = c.labels[state[i]];
           input.setAttribute("aria-valuetext", c.labels[state[i]]);
           draw();
         });
-        wrap.appendChild(input);
-        wrap.appendChild(readout);
+        var slider = el("span", {"class": "rnn-explorer-slider"});
+        slider.appendChild(input);
+        slider.appendChild(readout);
+        wrap.appendChild(slider);
       } else {
         input = el("select", {id: id, "data-name": c.name});
         c.labels.forEach(function (lab, j) {
@@ -75,18 +91,60 @@
       }
       box.appendChild(wrap);
     });
+    var waiting = plot.querySelector(".rnn-explorer-loading");
+    if (waiting) { waiting.remove(); }
     root.dataset.ready = "1";
     draw();
   }
 
-  function init() {
+  function initAll() {
     var roots = document.querySelectorAll("div.rnn-explorer");
     for (var i = 0; i < roots.length; i++) { setup(roots[i], i); }
   }
 
+  function showLoading(message) {
+    var plots = document.querySelectorAll("div.rnn-explorer .rnn-explorer-plot");
+    for (var i = 0; i < plots.length; i++) {
+      var note = plots[i].querySelector(".rnn-explorer-loading");
+      if (!note) {
+        note = el("p", {"class": "rnn-explorer-loading"});
+        plots[i].appendChild(note);
+      }
+      note.textContent = message;
+    }
+  }
+
+  function loadPlotly() {
+    if (typeof Plotly !== "undefined") { initAll(); return; }
+    if (!PLOTLY_URL) { return; }
+    showLoading("Loading the interactive figure\u2026");
+    var s = document.createElement("script");
+    s.src = PLOTLY_URL;
+    s.async = true;
+    s.onload = initAll;
+    s.onerror = function () { showLoading("The interactive figure could not be loaded."); };
+    document.head.appendChild(s);
+  }
+
+  /* After the math: MathJax (when the page has it) resolves
+   * MathJax.startup.promise once it has typeset the page. */
+  function afterMath(cb) {
+    var mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) {
+      mj.startup.promise.then(cb, cb);
+    } else {
+      cb();
+    }
+  }
+
+  function start() {
+    if (!document.querySelector("div.rnn-explorer")) { return; }
+    afterMath(loadPlotly);
+  }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    init();
+    start();
   }
 })();
