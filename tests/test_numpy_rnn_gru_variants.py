@@ -1,5 +1,5 @@
 """rnn_helpers.numpy_rnn.gru_variants: the reset-before GRU against torch autograd and finite
-differences, the z <-> 1 - z flip, and parameter counts against torch.nn."""
+differences, and the z <-> 1 - z flip (parameter counts: tests/test_numpy_rnn_layout.py)."""
 
 import re
 
@@ -9,7 +9,6 @@ import torch
 
 from rnn_helpers.gradcheck import numerical_gradient, rel_error
 from rnn_helpers.numpy_rnn.gru_variants import (
-    count_parameters,
     flip_update_gate,
     gru_cho_backward,
     gru_cho_forward,
@@ -267,42 +266,6 @@ def test_flip_update_gate_returns_copies_and_validates():
         flip_update_gate(Wx, Wh, bx, np.zeros(3))
     with pytest.raises(ValueError, match=re.escape("Wx: expected shape (D, 3H) = (D, 9), got (2, 8)")):
         flip_update_gate(np.zeros((2, 8)), Wh, bx, bh)
-
-
-# ---------------------------------------------------------------- parameter counts
-
-
-@pytest.mark.parametrize("cell,cls", [("rnn", torch.nn.RNN), ("gru", torch.nn.GRU), ("lstm", torch.nn.LSTM)])
-@pytest.mark.parametrize("D,H,L", [(1, 1, 1), (2, 32, 1), (27, 64, 2), (7, 5, 3)])
-def test_count_parameters_equals_torch(cell, cls, D, H, L):
-    m = cls(D, H, num_layers=L)
-    assert count_parameters(cell, D, H, num_layers=L) == sum(p.numel() for p in m.parameters())
-    m0 = cls(D, H, num_layers=L, bias=False)
-    assert count_parameters(cell.upper(), D, H, biases=0, num_layers=L) == sum(p.numel() for p in m0.parameters())
-
-
-def test_count_parameters_textbook_and_ratios():
-    D, H = 10, 20
-    assert count_parameters("rnn", D, H, biases=1) == H * D + H * H + H
-    assert count_parameters("gru", D, H, biases=1) == 3 * (H * D + H * H + H)
-    assert count_parameters("lstm", D, H) == 4 * count_parameters("rnn", D, H)
-    assert count_parameters("gru", D, H) == 3 * count_parameters("rnn", D, H)
-
-
-@pytest.mark.parametrize(
-    "args,kwargs,message",
-    [
-        (("transformer", 2, 3), {}, "cell: expected one of 'rnn', 'gru', 'lstm', got 'transformer'"),
-        (("gru", 0, 3), {}, "D: expected a positive integer, got 0"),
-        (("gru", 2, 2.5), {}, "H: expected a positive integer, got 2.5"),
-        (("gru", 2, True), {}, "H: expected a positive integer, got True"),
-        (("gru", 2, 3), {"biases": 3}, "biases: expected one of 0, 1, 2, got 3"),
-        (("gru", 2, 3), {"num_layers": 0}, "num_layers: expected a positive integer, got 0"),
-    ],
-)
-def test_count_parameters_rejects_bad_input(args, kwargs, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
-        count_parameters(*args, **kwargs)
 
 
 # ---------------------------------------------------------------- bad input

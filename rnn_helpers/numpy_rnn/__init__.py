@@ -21,7 +21,7 @@ Wrong shapes raise ValueError naming the argument and the expected shape.
 """
 
 from rnn_helpers.numpy_rnn.activations import sigmoid
-from rnn_helpers.numpy_rnn.convert import params_from_torch
+from rnn_helpers.numpy_rnn.layout import params_from_torch
 from rnn_helpers.numpy_rnn.deep import deep_backward, deep_forward
 from rnn_helpers.numpy_rnn.gru import (
     gru_backward,

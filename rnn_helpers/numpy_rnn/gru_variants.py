@@ -1,4 +1,4 @@
-"""The two published GRU variants, the two update-gate conventions, parameter counts.
+"""The two published GRU variants and the two update-gate conventions.
 
 The GRU of Cho et al. (2014) applies the reset gate *before* the hidden
 matrix product; ``torch.nn.GRU`` (and cuDNN) apply it *after* it. With
@@ -21,7 +21,6 @@ gru_cho_step_forward / _step_backward       one step, reset before the product
 gru_cho_forward / gru_cho_backward          a whole sequence (BPTT)
 gru_step_variant(..., reset, z_weighs)      forward of any of the four combinations
 flip_update_gate(Wx, Wh, bx, bh)            parameters for the z <-> 1 - z convention
-count_parameters(cell, D, H)                trainable parameters of rnn / lstm / gru
 =========================================  ===========================================
 
 In the reset-before variant ``bx_n`` and ``bh_n`` are simply added, so only
@@ -55,12 +54,11 @@ from rnn_helpers.numpy_rnn._common import (
     get_cache,
 )
 from rnn_helpers.numpy_rnn.activations import sigmoid, sigmoid_inplace
-from rnn_helpers.argcheck import (
-    as_float_array,
-    check_choice,
-    check_int,
-    check_shape,
-)
+from rnn_helpers.argcheck import as_float_array, check_shape
+
+# count_parameters lives in rnn_helpers.numpy_rnn.layout; the name stays
+# importable from here, where chapter 6 first met it.
+from rnn_helpers.numpy_rnn.layout import count_parameters  # noqa: F401
 
 __all__ = [
     "gru_cho_step_forward",
@@ -69,12 +67,7 @@ __all__ = [
     "gru_cho_backward",
     "gru_step_variant",
     "flip_update_gate",
-    "count_parameters",
-    "GATES",
 ]
-
-#: Number of gate blocks (stacked weight matrices) per cell.
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
 # ----------------------------------------------------------------------------
@@ -378,45 +371,3 @@ def flip_update_gate(
     for a in out:
         a[..., H : 2 * H] *= -1  # the z block (columns of Wx, Wh; entries of bx, bh)
     return tuple(out)
-
-
-# ----------------------------------------------------------------------------
-# parameter counts
-# ----------------------------------------------------------------------------
-
-
-def count_parameters(cell: str, D: int, H: int, *, biases: int = 2, num_layers: int = 1) -> int:
-    """Number of trainable parameters of a (stacked) RNN, GRU or LSTM layer.
-
-    A cell with G gate blocks (RNN 1, GRU 3, LSTM 4) has, per layer, an
-    input matrix (G H, D_in), a recurrent matrix (G H, H) and ``biases`` bias
-    vectors of G H entries: G (H D_in + H^2 + biases H). Layer 1 reads the
-    input (D_in = D), every further layer the H states below (D_in = H).
-
-    With ``biases=2`` (the default) this is what ``torch.nn.RNN``, ``GRU`` and
-    ``LSTM`` report (``sum(p.numel() for p in m.parameters())``), since PyTorch
-    follows cuDNN's layout with an input and a recurrent bias. ``biases=1`` is
-    the count of the textbook equations, with one bias per gate; ``biases=0``
-    is ``bias=False``.
-
-    Inputs:
-    - cell: "rnn", "gru" or "lstm" (case-insensitive).
-    - D: input size, a positive integer.
-    - H: hidden size, a positive integer.
-    - biases: 0, 1 or 2 bias vectors per gate block.
-    - num_layers: number of stacked layers, a positive integer.
-
-    Returns:
-    - n: the number of parameters, a Python int.
-    """
-    cell = check_choice("cell", cell, tuple(GATES), casefold=True)
-    D = check_int("D", D, 1)
-    H = check_int("H", H, 1)
-    L = check_int("num_layers", num_layers, 1)
-    biases = check_choice("biases", biases, (0, 1, 2))
-    G = GATES[cell]
-    total = 0
-    for layer in range(L):
-        D_in = D if layer == 0 else H
-        total += G * (H * D_in + H * H + int(biases) * H)
-    return total

@@ -1,11 +1,30 @@
-"""Convert LSTM weights between the gate orders of different libraries.
+"""Weight layouts: PyTorch's and the course's arrays, LSTM gate orders, counts.
 
-An LSTM computes its four gate pre-activations with one matrix product and
-then cuts the result into four blocks of H columns (or rows). Which block
-belongs to which gate is a *convention* of each library, and loading weights
-with the wrong convention gives a network that runs without error and
-computes nonsense. The conventions, with the course's letters i (input gate),
-f (forget gate), g (candidate cell, also called c or j) and o (output gate):
+One module for every question of the form "which number goes where":
+
+- **PyTorch -> NumPy**: :func:`params_from_torch` copies a ``torch.nn``
+  RNN / LSTM / GRU (or cell) into the arrays of :mod:`rnn_helpers.numpy_rnn`
+  (public there as ``rnn_helpers.numpy_rnn.params_from_torch``);
+  :func:`load_into_torch` and :func:`torch_layout_from_ours` go back for the
+  LSTM.
+- **Parameter counts**: :func:`count_parameters` of a (stacked) RNN, GRU or
+  LSTM, as ``torch.nn`` reports them or as the textbook equations count them.
+- **LSTM gate orders**: which block of the 4H axis is which gate in
+  PyTorch, TensorFlow 1, ONNX and Keras (:func:`gate_order`,
+  :func:`split_gates`, :func:`reorder_gates`, :func:`from_tf1`,
+  :func:`from_onnx`, :func:`to_onnx`, :func:`from_keras`).
+
+PyTorch stores ``weight_ih_l0`` as (G H, D) and computes ``x W^T``; the NumPy
+cells use ``x Wx`` with ``Wx`` (D, G H), so ``Wx = weight_ih_l0.T`` and
+``Wh = weight_hh_l0.T`` (G = 1, 4, 3 gate blocks for RNN, LSTM, GRU). For the
+RNN and the LSTM the two bias vectors only ever appear as a sum, so ``b =
+bias_ih_l0 + bias_hh_l0``; the GRU keeps them apart because ``bias_hh_l0``'s
+n block is multiplied by the reset gate.
+
+Gate orders of the LSTM, with the course's letters i (input gate), f (forget
+gate), g (candidate cell, also called c or j) and o (output gate). Loading
+weights with the wrong convention gives a network that runs without error and
+computes nonsense:
 
 ==========  ============  ===========================================================
 name        block order   used by
@@ -20,23 +39,19 @@ name        block order   used by
 ==========  ============  ===========================================================
 
 Aliases: "torch", "cudnn", "keras" mean "pytorch"; "tensorflow1" means "tf1".
+The gate axis is the *last* one in the course's (and Keras's) layout, ``Wx``
+(D, 4H), ``Wh`` (H, 4H), ``b`` (4H,), and the *first* one in PyTorch's,
+``weight_ih_l0`` (4H, D) (``axis=0``); ONNX's ``W`` (1, 4H, D) uses ``axis=1``.
 
-Layouts (where the 4H axis is):
-
-- the course's layout, ``Wx`` (D, 4H), ``Wh`` (H, 4H), ``b`` (4H,): the gate
-  axis is the *last* one (``axis=-1``, the default). Keras stores its
-  ``kernel``, ``recurrent_kernel`` and ``bias`` in exactly this layout and order;
-- PyTorch's layout, ``weight_ih_l0`` (4H, D), ``weight_hh_l0`` (4H, H),
-  ``bias_ih_l0``/``bias_hh_l0`` (4H,): the gate axis is the *first* one
-  (``axis=0``); ONNX's ``W`` (1, 4H, D) and ``R`` (1, 4H, H) use ``axis=1``.
-
-Every function returns new arrays (NumPy, the input's float dtype) and never
-modifies its inputs. Example::
+Every function returns new arrays and never modifies its inputs; torch is
+imported only by the functions that need it. Example::
 
     from rnn_helpers.numpy_rnn.layout import from_tf1, reorder_gates
-    Wx, Wh, b = from_tf1(kernel, bias, input_size=D)       # TF1 -> course/PyTorch order
-    W_onnx_order = reorder_gates(Wx, "pytorch", "onnx")      # gate axis last
-    w_ih_tf1 = reorder_gates(weight_ih, "pytorch", "tf1", axis=0)  # PyTorch layout
+    Wx, Wh, b = from_tf1(kernel, bias, input_size=D)  # TF1 -> course order
+    w_ih_tf1 = reorder_gates(weight_ih, "pytorch", "tf1", axis=0)
+
+(The module is a little over 400 lines because it holds the three layout
+questions in one place; every function is short.)
 """
 
 from __future__ import annotations
@@ -45,22 +60,21 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_choice, check_int
+
 __all__ = [
-    "GATES",
-    "GATE_ORDERS",
-    "ALIASES",
-    "GATE_NAMES",
-    "gate_order",
-    "gate_permutation",
-    "split_gates",
-    "merge_gates",
-    "reorder_gates",
-    "convert_lstm_params",
-    "ours_from_torch_layout",
+    "params_from_torch",
     "torch_layout_from_ours",
     "load_into_torch",
+    "GATE_BLOCKS",
+    "count_parameters",
+    "GATES",
+    "GATE_ORDERS",
+    "GATE_NAMES",
+    "gate_order",
+    "split_gates",
+    "reorder_gates",
     "from_tf1",
-    "to_tf1",
     "from_onnx",
     "to_onnx",
     "from_keras",
@@ -76,8 +90,8 @@ GATE_ORDERS: Dict[str, Tuple[str, ...]] = {
     "onnx": ("i", "o", "f", "g"),
 }
 
-#: Other names accepted for the conventions above.
-ALIASES: Dict[str, str] = {
+# Other names accepted for the conventions above.
+_ALIASES: Dict[str, str] = {
     "torch": "pytorch",
     "cudnn": "pytorch",
     "keras": "pytorch",
@@ -93,6 +107,206 @@ GATE_NAMES: Dict[str, str] = {
 }
 
 
+# ----------------------------------------------------------------------------
+# PyTorch <-> the course's arrays
+# ----------------------------------------------------------------------------
+
+
+def _to_numpy(t: Any) -> np.ndarray:
+    """A detached, contiguous NumPy copy of a tensor (never shares memory)."""
+    return np.ascontiguousarray(t.detach().cpu().numpy()).copy()
+
+
+def params_from_torch(module: Any) -> Tuple[np.ndarray, ...]:
+    """NumPy parameters of a single-layer ``torch.nn`` RNN, LSTM or GRU.
+
+    Supported modules: ``nn.RNN`` (tanh), ``nn.LSTM``, ``nn.GRU`` with one
+    layer, one direction (and no projection for the LSTM), and the cells
+    ``nn.RNNCell`` (tanh), ``nn.LSTMCell``, ``nn.GRUCell``.  ``bias=False``
+    modules are fine: their biases are returned as zeros.  ``batch_first``
+    does not change the weights; the sequence functions of this package are
+    batch-first, so compare them with a ``batch_first=True`` module (or
+    transpose the time-major input yourself).
+
+    Inputs:
+    - module: a torch.nn.RNN / LSTM / GRU / RNNCell / LSTMCell / GRUCell with
+      H hidden units and D input features, of dtype float32 or float64.
+
+    Returns a tuple of NumPy arrays in the module's dtype (copies):
+    - RNN(Cell): (Wx, Wh, b) with Wx (D, H), Wh (H, H), b (H,).
+    - LSTM(Cell): (Wx, Wh, b) with Wx (D, 4H), Wh (H, 4H), b (4H,),
+      gate blocks i, f, g, o.
+    - GRU(Cell): (Wx, Wh, bx, bh) with Wx (D, 3H), Wh (H, 3H), bx (3H,),
+      bh (3H,), gate blocks r, z, n.
+    Here Wx == weight_ih_l0.T, Wh == weight_hh_l0.T, b == bias_ih_l0 +
+    bias_hh_l0, bx == bias_ih_l0, bh == bias_hh_l0 (``weight_ih`` etc. for a cell).
+
+    Raises:
+    - ValueError: ``module`` is not one of the supported torch.nn classes;
+      num_layers > 1, bidirectional, proj_size > 0, the relu nonlinearity,
+      or a dtype other than float32/float64.
+    """
+    import torch
+    import torch.nn as nn
+
+    if isinstance(module, (nn.RNN, nn.LSTM, nn.GRU)):
+        name = type(module).__name__
+        if module.num_layers != 1:
+            raise ValueError(
+                f"module: expected a single-layer {name}, got num_layers={module.num_layers}; "
+                "convert each layer's weight_ih_l<k>/weight_hh_l<k> yourself"
+            )
+        if module.bidirectional:
+            raise ValueError(f"module: expected a unidirectional {name}, got bidirectional=True")
+        if getattr(module, "proj_size", 0):
+            raise ValueError(
+                f"module: expected an LSTM without projection, got proj_size={module.proj_size}"
+            )
+        suffix = "_l0"
+    elif isinstance(module, (nn.RNNCell, nn.LSTMCell, nn.GRUCell)):
+        name = type(module).__name__
+        suffix = ""
+    else:
+        raise ValueError(
+            "module: expected a torch.nn.RNN, LSTM, GRU, RNNCell, LSTMCell or GRUCell, "
+            f"got {type(module).__name__}"
+        )
+
+    if isinstance(module, (nn.RNN, nn.RNNCell)) and module.nonlinearity != "tanh":
+        raise ValueError(
+            f"module: expected nonlinearity='tanh' (the NumPy RNN is tanh), "
+            f"got {module.nonlinearity!r}"
+        )
+
+    w_ih = getattr(module, "weight_ih" + suffix)  # (gates*H, D)
+    w_hh = getattr(module, "weight_hh" + suffix)  # (gates*H, H)
+    if w_ih.dtype not in (torch.float32, torch.float64):
+        raise ValueError(
+            f"module: expected float32 or float64 parameters, got {w_ih.dtype}; "
+            "call module.float() or module.double() first"
+        )
+    Wx = _to_numpy(w_ih.T)  # (D, gates*H)
+    Wh = _to_numpy(w_hh.T)  # (H, gates*H)
+    dtype = Wx.dtype
+    G = Wx.shape[1]
+    if module.bias:
+        bx = _to_numpy(getattr(module, "bias_ih" + suffix))  # (gates*H,)
+        bh = _to_numpy(getattr(module, "bias_hh" + suffix))  # (gates*H,)
+    else:
+        bx = np.zeros(G, dtype=dtype)
+        bh = np.zeros(G, dtype=dtype)
+
+    if isinstance(module, (nn.GRU, nn.GRUCell)):
+        return Wx, Wh, bx, bh
+    return Wx, Wh, bx + bh
+
+
+def torch_layout_from_ours(
+    Wx: Any, Wh: Any, b: Any
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The course's layout -> PyTorch's ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
+
+    The whole bias goes into ``bias_ih``; ``bias_hh`` is zero (only their sum
+    matters in an LSTM).
+
+    Inputs:
+    - Wx (D, 4H), Wh (H, 4H), b (4H,).
+
+    Returns:
+    - weight_ih (4H, D), weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,) zeros.
+    """
+    Wx, Wh, b = _check_ours(Wx, Wh, b)
+    return Wx.T.copy(), Wh.T.copy(), b.copy(), np.zeros_like(b)
+
+
+def load_into_torch(module: Any, Wx: Any, Wh: Any, b: Any) -> Any:
+    """Copy course-layout parameters (order i, f, g, o) into a torch LSTM, in place.
+
+    Inputs:
+    - module: a single-layer, unidirectional ``torch.nn.LSTM`` without
+      projection, or a ``torch.nn.LSTMCell``, with matching sizes and biases.
+    - Wx (D, 4H), Wh (H, 4H), b (4H,).
+
+    Returns:
+    - the module (its weights overwritten; ``bias_hh`` set to zero).
+    """
+    import torch
+
+    if isinstance(module, torch.nn.LSTM):
+        if module.num_layers != 1 or module.bidirectional or getattr(module, "proj_size", 0):
+            raise ValueError("module: expected a single-layer, unidirectional LSTM without projection")
+        suffix = "_l0"
+    elif isinstance(module, torch.nn.LSTMCell):
+        suffix = ""
+    else:
+        raise ValueError(f"module: expected a torch.nn.LSTM or LSTMCell, got {type(module).__name__}")
+    if not module.bias:
+        raise ValueError("module: expected an LSTM with biases (bias=True)")
+    w_ih, w_hh, b_ih, b_hh = torch_layout_from_ours(Wx, Wh, b)
+    targets = {"weight_ih": w_ih, "weight_hh": w_hh, "bias_ih": b_ih, "bias_hh": b_hh}
+    with torch.no_grad():
+        for name, value in targets.items():
+            p = getattr(module, name + suffix)
+            if tuple(p.shape) != value.shape:
+                raise ValueError(
+                    f"{name}{suffix}: the module has shape {tuple(p.shape)}, the parameters "
+                    f"give {value.shape}"
+                )
+            p.copy_(torch.as_tensor(value, dtype=p.dtype))
+    return module
+
+
+# ----------------------------------------------------------------------------
+# parameter counts
+# ----------------------------------------------------------------------------
+
+
+#: Number of gate blocks (stacked weight matrices) per cell.
+GATE_BLOCKS: Dict[str, int] = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+def count_parameters(cell: str, D: int, H: int, *, biases: int = 2, num_layers: int = 1) -> int:
+    """Number of trainable parameters of a (stacked) RNN, GRU or LSTM layer.
+
+    A cell with G gate blocks (RNN 1, GRU 3, LSTM 4) has, per layer, an
+    input matrix (G H, D_in), a recurrent matrix (G H, H) and ``biases`` bias
+    vectors of G H entries: G (H D_in + H^2 + biases H). Layer 1 reads the
+    input (D_in = D), every further layer the H states below (D_in = H).
+
+    With ``biases=2`` (the default) this is what ``torch.nn.RNN``, ``GRU`` and
+    ``LSTM`` report (``sum(p.numel() for p in m.parameters())``), since PyTorch
+    follows cuDNN's layout with an input and a recurrent bias. ``biases=1`` is
+    the count of the textbook equations, with one bias per gate; ``biases=0``
+    is ``bias=False``.
+
+    Inputs:
+    - cell: "rnn", "gru" or "lstm" (case-insensitive).
+    - D: input size, a positive integer.
+    - H: hidden size, a positive integer.
+    - biases: 0, 1 or 2 bias vectors per gate block.
+    - num_layers: number of stacked layers, a positive integer.
+
+    Returns:
+    - n: the number of parameters, a Python int.
+    """
+    cell = check_choice("cell", cell, tuple(GATE_BLOCKS), casefold=True)
+    D = check_int("D", D, 1)
+    H = check_int("H", H, 1)
+    L = check_int("num_layers", num_layers, 1)
+    biases = int(check_choice("biases", biases, (0, 1, 2)))
+    G = GATE_BLOCKS[cell]
+    total = 0
+    for layer in range(L):
+        D_in = D if layer == 0 else H
+        total += G * (H * D_in + H * H + biases * H)
+    return total
+
+
+# ----------------------------------------------------------------------------
+# LSTM gate orders
+# ----------------------------------------------------------------------------
+
+
 def gate_order(order: Any) -> Tuple[str, ...]:
     """The block order of a convention, e.g. ``gate_order("tf1") == ("i", "g", "f", "o")``.
 
@@ -106,7 +320,7 @@ def gate_order(order: Any) -> Tuple[str, ...]:
     """
     if isinstance(order, str):
         key = order.lower()
-        key = ALIASES.get(key, key)
+        key = _ALIASES.get(key, key)
         if key in GATE_ORDERS:
             return GATE_ORDERS[key]
         letters = tuple(key)
@@ -117,7 +331,7 @@ def gate_order(order: Any) -> Tuple[str, ...]:
             letters = ()
     letters = tuple("g" if v in ("c", "j") else v for v in letters)
     if sorted(letters) != sorted(GATES):
-        names = sorted(GATE_ORDERS) + sorted(ALIASES)
+        names = sorted(GATE_ORDERS) + sorted(_ALIASES)
         raise ValueError(
             f"order: expected one of {names} or the four letters i, f, g, o in some order, "
             f"got {order!r}"
@@ -125,16 +339,9 @@ def gate_order(order: Any) -> Tuple[str, ...]:
     return letters
 
 
-def gate_permutation(src: Any, dst: Any) -> Tuple[int, ...]:
-    """Which source block goes to each destination block.
-
-    Inputs:
-    - src, dst: conventions (see :func:`gate_order`).
-
-    Returns:
-    - perm: tuple of 4 ints; block k of the result is block ``perm[k]`` of
-      the source. E.g. ``gate_permutation("pytorch", "tf1") == (0, 2, 1, 3)``.
-    """
+def _permutation(src: Any, dst: Any) -> Tuple[int, ...]:
+    """Block k of the result is block ``perm[k]`` of the source, e.g.
+    ``_permutation("pytorch", "tf1") == (0, 2, 1, 3)``."""
     s, d = gate_order(src), gate_order(dst)
     return tuple(s.index(gate) for gate in d)
 
@@ -184,27 +391,6 @@ def split_gates(a: Any, order: Any = "pytorch", axis: int = -1) -> Dict[str, np.
     return {gate: block.copy() for gate, block in zip(letters, blocks)}
 
 
-def merge_gates(blocks: Dict[str, Any], order: Any = "pytorch", axis: int = -1) -> np.ndarray:
-    """Concatenate four gate blocks in a convention's order (inverse of :func:`split_gates`).
-
-    Inputs:
-    - blocks: dict with keys "i", "f", "g", "o" (arrays of equal shape).
-    - order: the convention to write.
-    - axis: the gate axis of the result.
-
-    Returns:
-    - array with a gate axis of length 4H.
-    """
-    missing = [g for g in GATES if g not in blocks]
-    if missing:
-        raise ValueError(f"blocks: missing the block(s) {missing}; expected keys i, f, g, o")
-    arrays = [_as_array(f"blocks[{g!r}]", blocks[g]) for g in gate_order(order)]
-    shapes = {arr.shape for arr in arrays}
-    if len(shapes) != 1:
-        raise ValueError(f"blocks: expected four blocks of one shape, got {sorted(shapes)}")
-    return np.concatenate(arrays, axis=axis)
-
-
 def reorder_gates(a: Any, src: Any, dst: Any, axis: int = -1) -> np.ndarray:
     """Rewrite an array from one gate order to another.
 
@@ -220,25 +406,9 @@ def reorder_gates(a: Any, src: Any, dst: Any, axis: int = -1) -> np.ndarray:
     """
     a = _as_array("a", a)
     axis, H = _gate_axis("a", a, axis)
-    perm = gate_permutation(src, dst)
+    perm = _permutation(src, dst)
     index = np.concatenate([np.arange(k * H, (k + 1) * H) for k in perm])  # (4H,)
     return np.take(a, index, axis=axis)
-
-
-def convert_lstm_params(
-    Wx: Any, Wh: Any, b: Any, src: Any, dst: Any
-) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Reorder a parameter set in the course's layout from one convention to another.
-
-    Inputs:
-    - Wx: (D, 4H), Wh: (H, 4H), b: (4H,), gate blocks in order ``src``.
-    - src, dst: conventions.
-
-    Returns:
-    - (Wx, Wh, b) with blocks in order ``dst``.
-    """
-    Wx, Wh, b = _check_ours(Wx, Wh, b)
-    return (reorder_gates(Wx, src, dst), reorder_gates(Wh, src, dst), reorder_gates(b, src, dst))
 
 
 def _check_ours(Wx: Any, Wh: Any, b: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -251,91 +421,6 @@ def _check_ours(Wx: Any, Wh: Any, b: Any) -> Tuple[np.ndarray, np.ndarray, np.nd
     if b.shape != (4 * H,):
         raise ValueError(f"b: expected shape (4H,) = ({4 * H},), got {b.shape}")
     return Wx, Wh, b
-
-
-def ours_from_torch_layout(
-    weight_ih: Any, weight_hh: Any, bias_ih: Optional[Any] = None, bias_hh: Optional[Any] = None
-) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """PyTorch's layout (4H, D), (4H, H), (4H,) x 2 -> the course's (D, 4H), (H, 4H), (4H,).
-
-    The gate order is not changed (both are i, f, g, o). For a module, this
-    is what ``rnn_helpers.numpy_rnn.params_from_torch`` does.
-
-    Inputs:
-    - weight_ih: (4H, D); weight_hh: (4H, H); bias_ih, bias_hh: (4H,) or None (zeros).
-
-    Returns:
-    - Wx = weight_ih.T (D, 4H), Wh = weight_hh.T (H, 4H), b = bias_ih + bias_hh (4H,).
-    """
-    w_ih, w_hh = _as_array("weight_ih", weight_ih), _as_array("weight_hh", weight_hh)
-    if w_hh.ndim != 2 or w_hh.shape[0] != 4 * w_hh.shape[1] or w_hh.shape[1] == 0:
-        raise ValueError(f"weight_hh: expected shape (4H, H), got {w_hh.shape}")
-    G = w_hh.shape[0]
-    if w_ih.ndim != 2 or w_ih.shape[0] != G:
-        raise ValueError(f"weight_ih: expected shape (4H, D) = ({G}, D), got {w_ih.shape}")
-    b = np.zeros(G, dtype=np.result_type(w_ih, w_hh))
-    for name, v in (("bias_ih", bias_ih), ("bias_hh", bias_hh)):
-        if v is not None:
-            v = _as_array(name, v)
-            if v.shape != (G,):
-                raise ValueError(f"{name}: expected shape (4H,) = ({G},), got {v.shape}")
-            b = b + v
-    return w_ih.T.copy(), w_hh.T.copy(), b
-
-
-def torch_layout_from_ours(
-    Wx: Any, Wh: Any, b: Any
-) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The course's layout -> PyTorch's ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
-
-    The whole bias goes into ``bias_ih``; ``bias_hh`` is zero (only their sum
-    matters in an LSTM).
-
-    Inputs:
-    - Wx (D, 4H), Wh (H, 4H), b (4H,).
-
-    Returns:
-    - weight_ih (4H, D), weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,) zeros.
-    """
-    Wx, Wh, b = _check_ours(Wx, Wh, b)
-    return Wx.T.copy(), Wh.T.copy(), b.copy(), np.zeros_like(b)
-
-
-def load_into_torch(module: Any, Wx: Any, Wh: Any, b: Any) -> Any:
-    """Copy course-layout parameters (order i, f, g, o) into a torch LSTM, in place.
-
-    Inputs:
-    - module: a single-layer, unidirectional ``torch.nn.LSTM`` without
-      projection, or a ``torch.nn.LSTMCell``, with matching sizes and biases.
-    - Wx (D, 4H), Wh (H, 4H), b (4H,).
-
-    Returns:
-    - the module (its weights overwritten; ``bias_hh`` set to zero).
-    """
-    import torch
-
-    if isinstance(module, torch.nn.LSTM):
-        if module.num_layers != 1 or module.bidirectional or getattr(module, "proj_size", 0):
-            raise ValueError("module: expected a single-layer, unidirectional LSTM without projection")
-        suffix = "_l0"
-    elif isinstance(module, torch.nn.LSTMCell):
-        suffix = ""
-    else:
-        raise TypeError(f"module: expected a torch.nn.LSTM or LSTMCell, got {type(module).__name__}")
-    if not module.bias:
-        raise ValueError("module: expected an LSTM with biases (bias=True)")
-    w_ih, w_hh, b_ih, b_hh = torch_layout_from_ours(Wx, Wh, b)
-    targets = {"weight_ih": w_ih, "weight_hh": w_hh, "bias_ih": b_ih, "bias_hh": b_hh}
-    with torch.no_grad():
-        for name, value in targets.items():
-            p = getattr(module, name + suffix)
-            if tuple(p.shape) != value.shape:
-                raise ValueError(
-                    f"{name}{suffix}: the module has shape {tuple(p.shape)}, the parameters "
-                    f"give {value.shape}"
-                )
-            p.copy_(torch.as_tensor(value, dtype=p.dtype))
-    return module
 
 
 def from_tf1(
@@ -375,25 +460,6 @@ def from_tf1(
     b = reorder_gates(bias, "tf1", "pytorch")  # (4H,)
     b[H : 2 * H] += forget_bias  # the run-time forget bias becomes part of b_f
     return Wx, Wh, b
-
-
-def to_tf1(
-    Wx: Any, Wh: Any, b: Any, forget_bias: float = 1.0
-) -> Tuple[np.ndarray, np.ndarray]:
-    """Course layout (order i, f, g, o) -> TF1 ``kernel`` (D + H, 4H) and ``bias`` (4H,).
-
-    The inverse of :func:`from_tf1`: ``forget_bias`` is subtracted from the f
-    block, because the TF1 cell adds it back at run time.
-
-    Returns:
-    - kernel (D + H, 4H) and bias (4H,), blocks i, j, f, o.
-    """
-    Wx, Wh, b = _check_ours(Wx, Wh, b)
-    H = Wh.shape[0]
-    b = b.copy()
-    b[H : 2 * H] -= forget_bias
-    kernel = reorder_gates(np.concatenate([Wx, Wh], axis=0), "pytorch", "tf1")
-    return kernel, reorder_gates(b, "pytorch", "tf1")
 
 
 def _drop_direction_axis(name: str, a: np.ndarray, ndim: int) -> np.ndarray:

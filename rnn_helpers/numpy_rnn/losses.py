@@ -51,11 +51,42 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
+_GRADIENT_REDUCTIONS = ("mean", "sum")  # the gradient of a scalar loss
 
 
 # ----------------------------------------------------------------------------
-# argument checks
+# argument checks and reductions
 # ----------------------------------------------------------------------------
+
+
+def _reduce(per: np.ndarray, real: np.ndarray, reduction: str):
+    """Per-step (or per-entry) losses -> what ``reduction`` asks for.
+
+    Inputs:
+    - per: losses, 0 where masked, e.g. (N, T) or (N, T, Q).
+    - real: bool array of per's shape (or broadcastable), True = real.
+    - reduction: "mean", "sum" or "none".
+
+    Returns:
+    - per itself ("none"), or a float: the sum, or the sum over the real
+      entries divided by their number (nan if there are none).
+    """
+    if reduction == "none":
+        return per
+    total = per.sum(dtype=np.float64)
+    if reduction == "sum":
+        return float(total)
+    count = int(real.sum())
+    return float(total / count) if count else float("nan")
+
+
+def _reduce_gradient(d: np.ndarray, real: np.ndarray, reduction: str) -> np.ndarray:
+    """Divide the gradient ``d`` in place by the number of real entries for "mean"."""
+    if reduction == "mean":
+        count = int(real.sum())
+        if count:
+            d /= count
+    return d
 
 
 def _letters(lead_shape: Tuple[int, ...]) -> str:
@@ -156,13 +187,7 @@ def cross_entropy(logits: Any, targets: Any, mask: Any = None, reduction: str = 
     y_safe = np.where(real, y, 0)  # (N, T)
     per_step = -np.take_along_axis(logp, y_safe[..., None], axis=-1)[..., 0]  # (N, T)
     per_step = np.where(real, per_step, 0.0).astype(logp.dtype)
-    if reduction == "none":
-        return per_step
-    total = per_step.sum(dtype=np.float64)
-    if reduction == "sum":
-        return float(total)
-    count = int(real.sum())
-    return float(total / count) if count else float("nan")
+    return _reduce(per_step, real, reduction)
 
 
 def cross_entropy_backward(logits: Any, targets: Any, mask: Any = None, reduction: str = "mean") -> np.ndarray:
@@ -179,8 +204,7 @@ def cross_entropy_backward(logits: Any, targets: Any, mask: Any = None, reductio
     Returns:
     - dlogits: Array of the same shape and dtype as logits
     """
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"reduction: expected 'mean' or 'sum' for a gradient, got {reduction!r}")
+    check_choice("reduction", reduction, _GRADIENT_REDUCTIONS)
     o, y, m, real = _prepare_ce(logits, targets, mask)
     if m is not None:
         o = np.where(real[..., None], o, 0.0).astype(o.dtype)
@@ -188,11 +212,7 @@ def cross_entropy_backward(logits: Any, targets: Any, mask: Any = None, reductio
     y_safe = np.where(real, y, 0)
     np.put_along_axis(p, y_safe[..., None], np.take_along_axis(p, y_safe[..., None], axis=-1) - 1, axis=-1)
     p *= real[..., None]  # (N, T, V): no gradient at padded steps
-    if reduction == "mean":
-        count = int(real.sum())
-        if count:
-            p /= count
-    return p
+    return _reduce_gradient(p, real, reduction)
 
 
 # ----------------------------------------------------------------------------
@@ -240,13 +260,7 @@ def mse(pred: Any, target: Any, mask: Any = None, reduction: str = "mean"):
     dtype = np.result_type(p, t)
     diff = np.where(real, p.astype(dtype) - t.astype(dtype), 0.0).astype(dtype)  # (N, T, Q)
     sq = diff * diff
-    if reduction == "none":
-        return sq
-    total = sq.sum(dtype=np.float64)
-    if reduction == "sum":
-        return float(total)
-    count = int(real.sum())
-    return float(total / count) if count else float("nan")
+    return _reduce(sq, real, reduction)
 
 
 def mse_backward(pred: Any, target: Any, mask: Any = None, reduction: str = "mean") -> np.ndarray:
@@ -261,13 +275,8 @@ def mse_backward(pred: Any, target: Any, mask: Any = None, reduction: str = "mea
     - dpred: Array of pred's shape: 2 (pred - target) at real entries, 0 at padded
       ones, divided by the number of real entries for "mean"
     """
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"reduction: expected 'mean' or 'sum' for a gradient, got {reduction!r}")
+    check_choice("reduction", reduction, _GRADIENT_REDUCTIONS)
     p, t, real = _prepare_mse(pred, target, mask)
     dtype = np.result_type(p, t)
     d = np.where(real, 2 * (p.astype(dtype) - t.astype(dtype)), 0.0).astype(dtype)
-    if reduction == "mean":
-        count = int(real.sum())
-        if count:
-            d /= count
-    return d
+    return _reduce_gradient(d, real, reduction)
