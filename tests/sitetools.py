@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import socketserver
 import threading
@@ -12,7 +13,14 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "_build" / "html"
+#: The site under test: ``_build/html`` (``make html``), or another built site
+#: named by ``RNN_SITE``, e.g. a single-chapter build of
+#: ``scripts/build_chapter.py``:
+#: ``RNN_SITE=_build/chapter-04_gradients/_build/html pytest tests/test_site_browser.py``.
+#: Such a partial site is tested on the pages of ``_toc.yml`` that it holds.
+SITE_OVERRIDE = os.environ.get("RNN_SITE", "").strip()
+SITE = (ROOT / SITE_OVERRIDE).resolve() if SITE_OVERRIDE else ROOT / "_build" / "html"
+ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -41,7 +49,10 @@ def toc_pages() -> list[str]:
 
     walk(toc.get("parts", []))
     walk(toc.get("chapters", []))
-    return [f"{p}.html" for p in pages]
+    pages = [f"{p}.html" for p in pages]
+    if SITE_OVERRIDE:  # a partial build: only the pages it holds
+        pages = [p for p in pages if (SITE / p).exists()]
+    return pages
 
 
 def chromium_available() -> bool:

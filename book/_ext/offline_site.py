@@ -22,6 +22,12 @@ What it does, in the order Sphinx runs it:
    sphinx-thebe, which Jupyter Book always loads and which would fetch thebe
    from a CDN.
 
+4. At set-up: myst-nb renders plotly's own MIME type
+   (``application/vnd.plotly.v1+json``, the live figure of an explorer in
+   JupyterLab) to nothing instead of warning that it does not know it; the
+   site shows that output's ``text/html`` (``nb_mime_priority_overrides`` in
+   ``_config.yml`` never picks the plotly JSON for HTML anyway).
+
 If MathJax is missing the build fails with a message that says how to get it.
 """
 
@@ -106,7 +112,29 @@ def _copy_vendor(app: Sphinx, exception) -> None:
     shutil.copy2(interactive.EXPLORER_JS, out / "rnn_helpers" / "explorer.js")
 
 
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+def _plotly_json_renders_to_nothing() -> None:
+    from myst_nb.core.render import NbElementRenderer
+
+    if getattr(NbElementRenderer, "_offline_site_plotly", False):
+        return
+    block, inline = NbElementRenderer.render_mime_type, NbElementRenderer.render_mime_type_inline
+
+    def render_mime_type(self, data):
+        return [] if data.mime_type == PLOTLY_MIME else block(self, data)
+
+    def render_mime_type_inline(self, data):
+        return [] if data.mime_type == PLOTLY_MIME else inline(self, data)
+
+    NbElementRenderer.render_mime_type = render_mime_type
+    NbElementRenderer.render_mime_type_inline = render_mime_type_inline
+    NbElementRenderer._offline_site_plotly = True
+
+
 def setup(app: Sphinx) -> dict:
+    _plotly_json_renders_to_nothing()
     app.connect("config-inited", _on_config_inited, priority=900)
     app.connect("html-page-context", _on_page_context, priority=900)
     app.connect("build-finished", _copy_vendor)
