@@ -280,3 +280,30 @@ def test_explorer_is_small_and_complete():
     assert len(spec["frames"]) == ex.n_frames
     assert [c["name"] for c in spec["controls"]] == ["forget_bias", "T"]
     assert "cdn" not in html.lower() and "http" not in html.lower()
+
+
+# ---------------------------------------------------------------- built on numpy_rnn
+def test_flow_cells_run_the_numpy_rnn_step_functions():
+    """Forward = lstm/gru_step_forward step by step; vjp = the step backward (bit for bit)."""
+    from rnn_helpers.numpy_rnn import (gru_step_backward, gru_step_forward, lstm_step_backward,
+                                       lstm_step_forward)
+
+    cell, x, s0 = lstm_case()
+    H = cell.H
+    trace = cell.run(x, s0)
+    h, c = s0[:, :H], s0[:, H:]
+    for t in range(x.shape[1]):
+        h, c, step = lstm_step_forward(x[:, t], h, c, cell.W_x.T, cell.W_h.T, cell.b)
+    assert np.array_equal(trace.states[:, -1], np.concatenate([h, c], axis=1))
+    g = np.random.default_rng(5).standard_normal((3, 2 * H))
+    _, dh, dc, _, _, _ = lstm_step_backward(g[:, :H], g[:, H:], step)
+    assert np.array_equal(cell.vjp(trace, trace.T, g), np.concatenate([dh, dc], axis=1))
+
+    cell, x, h0 = gru_case()
+    trace = cell.run(x, h0)
+    h = h0
+    for t in range(x.shape[1]):
+        h, step = gru_step_forward(x[:, t], h, cell.W_x.T, cell.W_h.T, cell.b_x, cell.b_h)
+    assert np.array_equal(trace.states[:, -1], h)
+    g = np.random.default_rng(6).standard_normal((3, cell.H))
+    assert np.array_equal(cell.vjp(trace, trace.T, g), gru_step_backward(g, step)[1])

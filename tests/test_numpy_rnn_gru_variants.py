@@ -307,9 +307,9 @@ def test_step_functions_reject_bad_input():
         gru_cho_step_forward(a["x"][:, 0], np.zeros((2, 3)), a["Wx"], a["Wh"], a["bx"], a["bh"])
     with pytest.raises(ValueError, match=re.escape("x: expected a 2-D array of shape (N, D)")):
         gru_step_variant(a["x"], a["h0"], a["Wx"], a["Wh"], a["bx"], a["bh"])
-    with pytest.raises(ValueError, match=re.escape("reset: expected 'after' or 'before', got 'middle'")):
+    with pytest.raises(ValueError, match=re.escape("reset: expected one of 'after', 'before', got 'middle'")):
         gru_step_variant(a["x"][:, 0], a["h0"], a["Wx"], a["Wh"], a["bx"], a["bh"], reset="middle")
-    with pytest.raises(ValueError, match=re.escape("z_weighs: expected 'old' or 'new', got 'z'")):
+    with pytest.raises(ValueError, match=re.escape("z_weighs: expected one of 'old', 'new', got 'z'")):
         gru_step_variant(a["x"][:, 0], a["h0"], a["Wx"], a["Wh"], a["bx"], a["bh"], z_weighs="z")
 
 
@@ -323,3 +323,26 @@ def test_backward_rejects_bad_upstream_and_cache():
     _, step_cache = gru_cho_step_forward(a["x"][:, 0], a["h0"], a["Wx"], a["Wh"], a["bx"], a["bh"])
     with pytest.raises(ValueError, match=re.escape("dnext_h: expected shape (N, H) = (2, 5), got (2, 4)")):
         gru_cho_step_backward(np.zeros((2, 4)), step_cache)
+
+
+# ---------------------------------------------------------------- one GRU step
+
+
+def test_variants_are_the_step_functions_of_numpy_rnn():
+    """gru_step_variant, gru_cho_step_* and gru_step_forward run one piece of code:
+    the same inputs give bit-identical results."""
+    N, D, H = 3, 4, 5
+    params = make_params(D, H, seed=21, scale=1.0)
+    x, h0, dh = data(N, 1, D, H, seed=22)
+    x, dh = x[:, 0], dh[:, 0]
+    after, cache_after = gru_step_forward(x, h0, *params)
+    before, cache_before = gru_cho_step_forward(x, h0, *params)
+    assert np.array_equal(gru_step_variant(x, h0, *params), after)
+    assert np.array_equal(gru_step_variant(x, h0, *params, reset="before"), before)
+    # the gates are shared; only the candidate differs
+    assert np.array_equal(cache_after["r"], cache_before["r"])
+    assert np.array_equal(cache_after["z"], cache_before["z"])
+    assert not np.allclose(cache_after["n"], cache_before["n"])
+    # the "new" convention reuses r, z and n and only blends the other way
+    z, n = cache_after["z"], cache_after["n"]
+    assert np.array_equal(gru_step_variant(x, h0, *params, z_weighs="new"), (1 - z) * h0 + z * n)

@@ -11,6 +11,11 @@ adds the two gated cells in that interface, so every tool of chapter 4
 - :class:`GRUFlowCell`, state ``h_t``, in PyTorch's convention (reset gate
   applied after the recurrent product, blocks r, z, n).
 
+Both are built on the cells of :mod:`rnn_helpers.numpy_rnn`: the forward
+pass runs ``lstm_step_forward`` / ``gru_step_forward`` at every step, and the
+vector-Jacobian product of step k is that step's ``lstm_step_backward`` /
+``gru_step_backward``. Only the Jacobian matrices are new code here.
+
 :func:`register_gated_cells` adds them to ``gradient_flow.CELLS`` as
 "lstm" and "gru" (an explicit call: importing this module changes nothing).
 
@@ -50,7 +55,13 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from rnn_helpers.gradient_flow import elman as gf
-from rnn_helpers.numpy_rnn.activations import sigmoid
+from rnn_helpers.numpy_rnn import (
+    gru_step_backward,
+    gru_step_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+    params_from_torch,
+)
 from rnn_helpers.viz.explorer import Control, Explorer
 
 __all__ = [
@@ -88,6 +99,30 @@ def _sequence(x, D: int) -> np.ndarray:
     if x.ndim != 3 or x.shape[2] != D:
         raise ValueError(f"x: expected shape (N, T, D) with D = {D}, got {x.shape}")
     return x
+
+
+def _initial_state(name: str, s0, N: int, S: int, letters: str) -> np.ndarray:
+    """The (N, S) initial state, zeros for None, as a float64 array."""
+    s = np.zeros((N, S)) if s0 is None else np.asarray(s0, dtype=np.float64)
+    if s.shape != (N, S):
+        raise ValueError(f"{name}: expected shape (N, {letters}) = ({N}, {S}), got {s.shape}")
+    return s
+
+
+def _stack_steps(steps: list, keys: Sequence[str], N: int, H: int) -> dict:
+    """The cache of a trace: every key's per-step (N, H) arrays stacked to (N, T, H),
+    and the step caches themselves under "steps"."""
+    cache = {k: (np.stack([st[k] for st in steps], axis=1) if steps else np.empty((N, 0, H)))
+             for k in keys}
+    cache["steps"] = steps
+    return cache
+
+
+def _step_cache(trace: gf.Trace, k: int) -> dict:
+    """The step cache of step k = 1..T (what the step backward functions take)."""
+    if not 1 <= k <= trace.T:
+        raise ValueError(f"k: expected a step 1..T = 1..{trace.T}, got {k}")
+    return trace.cache["steps"][k - 1]
 
 
 def _torch_uniform(rng: np.random.Generator, shape, H: int) -> np.ndarray:
@@ -169,51 +204,39 @@ class LSTMFlowCell:
     @classmethod
     def from_torch(cls, module) -> "LSTMFlowCell":
         """The cell of a single-layer ``torch.nn.LSTM`` or ``LSTMCell`` (weights copied)."""
-        from rnn_helpers.numpy_rnn import params_from_torch
-
         Wx, Wh, b = params_from_torch(module)
         return cls(Wx.T, Wh.T, b)
 
     def run(self, x, s0=None) -> gf.Trace:
-        """Forward pass.
+        """Forward pass: ``rnn_helpers.numpy_rnn.lstm_step_forward`` at every step.
 
         Inputs:
         - x: (N, T, D) inputs.
         - s0: (N, 2H) initial state [h_0, c_0], or None for zeros.
 
         Returns:
-        - Trace with states (N, T+1, 2H) = [h_t, c_t] and cache arrays
-          "i", "f", "g", "o", "tanh_c" of shape (N, T, H).
+        - Trace with states (N, T+1, 2H) = [h_t, c_t], cache arrays
+          "i", "f", "g", "o", "tanh_c" of shape (N, T, H) and "steps", the
+          T step caches that :meth:`vjp` hands to ``lstm_step_backward``.
         """
         x = _sequence(x, self.W_x.shape[1])
         N, T, _ = x.shape
         H = self.H
-        s = np.zeros((N, 2 * H)) if s0 is None else np.asarray(s0, dtype=np.float64)
-        if s.shape != (N, 2 * H):
-            raise ValueError(f"s0: expected shape (N, 2H) = ({N}, {2 * H}), got {s.shape}")
-        h, c = s[:, :H].copy(), s[:, H:].copy()
-        xin = x @ self.W_x.T + self.b  # (N, T, 4H): the input part of every step
+        s = _initial_state("s0", s0, N, 2 * H, "2H")
+        h, c = s[:, :H], s[:, H:]
+        Wx, Wh = self.W_x.T, self.W_h.T  # (D, 4H), (H, 4H): the NumPy cells' layout
         states = np.empty((N, T + 1, 2 * H))
         states[:, 0] = s
-        gates = {k: np.empty((N, T, H)) for k in ("i", "f", "g", "o", "tanh_c")}
+        steps = []
         for t in range(T):
-            a = xin[:, t] + h @ self.W_h.T  # (N, 4H)
-            i = sigmoid(a[:, :H])
-            f = sigmoid(a[:, H : 2 * H])
-            g = np.tanh(a[:, 2 * H : 3 * H])
-            o = sigmoid(a[:, 3 * H :])
-            c = f * c + i * g  # (N, H)
-            tc = np.tanh(c)
-            h = o * tc  # (N, H)
-            for k, v in (("i", i), ("f", f), ("g", g), ("o", o), ("tanh_c", tc)):
-                gates[k][:, t] = v
+            h, c, step = lstm_step_forward(x[:, t], h, c, Wx, Wh, self.b)  # (N, H) each
+            steps.append(step)
             states[:, t + 1, :H] = h
             states[:, t + 1, H:] = c
-        return gf.Trace(states, gates)
+        return gf.Trace(states, _stack_steps(steps, ("i", "f", "g", "o", "tanh_c"), N, H))
 
     def _step(self, trace: gf.Trace, k: int):
-        if not 1 <= k <= trace.T:
-            raise ValueError(f"k: expected a step 1..T = 1..{trace.T}, got {k}")
+        _step_cache(trace, k)  # checks k
         H = self.H
         C = trace.cache
         i, f, g, o, tc = (C[name][:, k - 1] for name in ("i", "f", "g", "o", "tanh_c"))
@@ -240,16 +263,15 @@ class LSTMFlowCell:
         return J
 
     def vjp(self, trace: gf.Trace, k: int, g_state: np.ndarray) -> np.ndarray:
-        """Row vectors times the Jacobian: (N, 2H) state gradient at k -> at k-1."""
+        """Row vectors times the Jacobian: (N, 2H) state gradient at k -> at k-1.
+
+        This is ``lstm_step_backward`` of step k with upstream gradients
+        (dL/dh_k, dL/dc_k) = g_state; its (dprev_h, dprev_c) is the result.
+        """
         H = self.H
-        i, f, g, o, tc, c_prev = self._step(trace, k)
-        gh, gc = g_state[:, :H], g_state[:, H:]
-        e = gc + gh * o * (1 - tc * tc)  # (N, H): node gradient of c_k
-        da = np.concatenate([e * g * i * (1 - i),
-                             e * c_prev * f * (1 - f),
-                             e * i * (1 - g * g),
-                             gh * tc * o * (1 - o)], axis=1)  # (N, 4H)
-        return np.concatenate([da @ self.W_h, e * f], axis=1)  # (N, 2H)
+        step = _step_cache(trace, k)
+        _, dh, dc, _, _, _ = lstm_step_backward(g_state[:, :H], g_state[:, H:], step)
+        return np.concatenate([dh, dc], axis=1)  # (N, 2H)
 
 
 # ----------------------------------------------------------------------------
@@ -300,40 +322,33 @@ class GRUFlowCell:
     @classmethod
     def from_torch(cls, module) -> "GRUFlowCell":
         """The cell of a single-layer ``torch.nn.GRU`` or ``GRUCell`` (weights copied)."""
-        from rnn_helpers.numpy_rnn import params_from_torch
-
         Wx, Wh, bx, bh = params_from_torch(module)
         return cls(Wx.T, Wh.T, bx, bh)
 
     def run(self, x, h0=None) -> gf.Trace:
-        """Forward pass: Trace with states (N, T+1, H) and cache "r", "z", "n",
-        "hn" (= W_hn h_{t-1} + b_hn), each (N, T, H)."""
+        """Forward pass: ``rnn_helpers.numpy_rnn.gru_step_forward`` at every step.
+
+        Returns:
+        - Trace with states (N, T+1, H), cache arrays "r", "z", "n", "hn"
+          (= W_hn h_{t-1} + b_hn), each (N, T, H), and "steps", the T step
+          caches that :meth:`vjp` hands to ``gru_step_backward``.
+        """
         x = _sequence(x, self.W_x.shape[1])
         N, T, _ = x.shape
         H = self.H
-        h = np.zeros((N, H)) if h0 is None else np.asarray(h0, dtype=np.float64)
-        if h.shape != (N, H):
-            raise ValueError(f"h0: expected shape (N, H) = ({N}, {H}), got {h.shape}")
-        xin = x @ self.W_x.T + self.b_x  # (N, T, 3H)
+        h = _initial_state("h0", h0, N, H, "H")
+        Wx, Wh = self.W_x.T, self.W_h.T  # (D, 3H), (H, 3H): the NumPy cells' layout
         states = np.empty((N, T + 1, H))
         states[:, 0] = h
-        cache = {k: np.empty((N, T, H)) for k in ("r", "z", "n", "hn")}
+        steps = []
         for t in range(T):
-            gh = h @ self.W_h.T + self.b_h  # (N, 3H)
-            gx = xin[:, t]
-            r = sigmoid(gx[:, :H] + gh[:, :H])
-            z = sigmoid(gx[:, H : 2 * H] + gh[:, H : 2 * H])
-            hn = gh[:, 2 * H :]
-            n = np.tanh(gx[:, 2 * H :] + r * hn)
-            h = (1 - z) * n + z * h
-            for k, v in (("r", r), ("z", z), ("n", n), ("hn", hn)):
-                cache[k][:, t] = v
+            h, step = gru_step_forward(x[:, t], h, Wx, Wh, self.b_x, self.b_h)  # (N, H)
+            steps.append(step)
             states[:, t + 1] = h
-        return gf.Trace(states, cache)
+        return gf.Trace(states, _stack_steps(steps, ("r", "z", "n", "hn"), N, H))
 
     def _step(self, trace: gf.Trace, k: int):
-        if not 1 <= k <= trace.T:
-            raise ValueError(f"k: expected a step 1..T = 1..{trace.T}, got {k}")
+        _step_cache(trace, k)  # checks k
         C = trace.cache
         return (C["r"][:, k - 1], C["z"][:, k - 1], C["n"][:, k - 1], C["hn"][:, k - 1],
                 trace.states[:, k - 1])
@@ -350,14 +365,8 @@ class GRUFlowCell:
         return J
 
     def vjp(self, trace: gf.Trace, k: int, g: np.ndarray) -> np.ndarray:
-        """(N, H) gradient of h_k -> of h_{k-1}."""
-        H = self.H
-        r, z, n, hn, h_prev = self._step(trace, k)
-        Wr, Wz, Wn = (self.W_h[j * H : (j + 1) * H] for j in range(3))
-        da_n = g * (1 - z) * (1 - n * n)  # (N, H)
-        da_r = da_n * hn * r * (1 - r)
-        da_z = g * (h_prev - n) * z * (1 - z)
-        return g * z + da_r @ Wr + da_z @ Wz + (da_n * r) @ Wn
+        """(N, H) gradient of h_k -> of h_{k-1}: ``gru_step_backward``'s dprev_h."""
+        return gru_step_backward(g, _step_cache(trace, k))[1]
 
 
 # ----------------------------------------------------------------------------

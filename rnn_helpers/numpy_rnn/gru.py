@@ -26,12 +26,8 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from rnn_helpers.numpy_rnn._common import (
-    cached,
-    check_cell_args,
-    check_upstream,
-    get_cache,
-)
+from rnn_helpers.argcheck import check_choice
+from rnn_helpers.numpy_rnn._common import cached, check_cell_args, check_upstream, get_cache
 from rnn_helpers.numpy_rnn.activations import sigmoid, sigmoid_inplace
 
 __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward"]
@@ -59,29 +55,7 @@ def gru_step_forward(
     - next_h: next hidden state, of shape (N, H).
     - cache: values needed by :func:`gru_step_backward`.
     """
-    x, (prev_h,), Wx, Wh, (bx, bh), dtype = check_cell_args(
-        x, [("prev_h", prev_h)], Wx, Wh, [("bx", bx), ("bh", bh)], gates=3, sequence=False
-    )
-    H = Wh.shape[0]
-    ax = x @ Wx + bx  # (N, 3H)
-    ah = prev_h @ Wh + bh  # (N, 3H)
-    r = sigmoid(ax[:, 0:H] + ah[:, 0:H])  # (N, H) reset gate
-    z = sigmoid(ax[:, H : 2 * H] + ah[:, H : 2 * H])  # (N, H) update gate
-    hn = ah[:, 2 * H : 3 * H]  # (N, H) h_{t-1} Wh_n + bh_n
-    n = np.tanh(ax[:, 2 * H : 3 * H] + r * hn)  # (N, H) candidate
-    next_h = (1 - z) * n + z * prev_h  # (N, H)
-    cache = {
-        "kind": "gru_step_forward",
-        "x": x,
-        "prev_h": prev_h,
-        "Wx": Wx,
-        "Wh": Wh,
-        "r": r,
-        "z": z,
-        "n": n,
-        "hn": hn,
-    }
-    return next_h, cache
+    return _gru_step(x, prev_h, Wx, Wh, bx, bh, reset="after")
 
 
 def gru_step_backward(
@@ -101,28 +75,141 @@ def gru_step_backward(
     - dbx: gradient of input biases, of shape (3H,).
     - dbh: gradient of hidden biases, of shape (3H,).
     """
-    cache = get_cache(cache, "gru_step_forward")
+    return _gru_step_backward(dnext_h, cache, reset="after")
+
+
+# ----------------------------------------------------------------------------
+# the step of both published variants (used by gru_variants and gradient_flow)
+# ----------------------------------------------------------------------------
+
+# Where the reset gate acts: "after" the hidden product (torch.nn.GRU) or
+# "before" it (Cho et al. 2014); which state z weighs: "old" or "new".
+_RESETS = ("after", "before")
+_Z_WEIGHS = ("old", "new")
+_STEP_KIND = {"after": "gru_step_forward", "before": "gru_cho_step_forward"}
+
+
+def _gru_step(
+    x: np.ndarray,
+    prev_h: np.ndarray,
+    Wx: np.ndarray,
+    Wh: np.ndarray,
+    bx: np.ndarray,
+    bh: np.ndarray,
+    *,
+    reset: str = "after",
+    z_weighs: str = "old",
+) -> Tuple[np.ndarray, Dict[str, Any]]:
+    """One GRU step in any published combination of reset placement and z convention.
+
+    The gates are the same in every variant; only the candidate n (where
+    the reset gate acts) and the blend (which state z weighs) differ::
+
+        r, z = sigma(x Wx_r + h Wh_r + b_r), sigma(x Wx_z + h Wh_z + b_z)
+        n = tanh(x Wx_n + bx_n + r * (h Wh_n + bh_n))      reset="after"
+        n = tanh(x Wx_n + bx_n + (r * h) Wh_n + bh_n)      reset="before"
+        h' = z h + (1 - z) n   (z_weighs="old"),   (1 - z) h + z n   ("new")
+
+    with b_r = bx_r + bh_r, b_z = bx_z + bh_z. :func:`gru_step_forward` is
+    ``reset="after"``; ``rnn_helpers.numpy_rnn.gru_variants`` builds the
+    reset-before variant and the other z convention on this function.
+
+    Inputs:
+    - x, prev_h, Wx, Wh, bx, bh: as for :func:`gru_step_forward`.
+    - reset: "after" or "before".
+    - z_weighs: "old" or "new".
+
+    Returns a tuple of:
+    - next_h: next hidden state, of shape (N, H).
+    - cache: values needed by :func:`_gru_step_backward` (z_weighs="old" only).
+    """
+    check_choice("reset", reset, _RESETS)
+    check_choice("z_weighs", z_weighs, _Z_WEIGHS)
+    x, (prev_h,), Wx, Wh, (bx, bh), dtype = check_cell_args(
+        x, [("prev_h", prev_h)], Wx, Wh, [("bx", bx), ("bh", bh)], gates=3, sequence=False
+    )
+    H = Wh.shape[0]
+    ax = x @ Wx + bx  # (N, 3H): input parts of all three blocks
+    a_rz = ax[:, : 2 * H] + prev_h @ Wh[:, : 2 * H] + bh[: 2 * H]  # (N, 2H)
+    r = sigmoid(a_rz[:, :H])  # (N, H) reset gate
+    z = sigmoid(a_rz[:, H:])  # (N, H) update gate
+    cache = {"kind": _STEP_KIND[reset], "x": x, "prev_h": prev_h, "Wx": Wx, "Wh": Wh, "r": r, "z": z}
+    if reset == "after":
+        hn = prev_h @ Wh[:, 2 * H :] + bh[2 * H :]  # (N, H) h Wh_n + bh_n
+        n = np.tanh(ax[:, 2 * H :] + r * hn)  # (N, H) candidate
+        cache["hn"] = hn
+    else:
+        s = r * prev_h  # (N, H) the reset state, BEFORE the product
+        n = np.tanh(ax[:, 2 * H :] + s @ Wh[:, 2 * H :] + bh[2 * H :])  # (N, H) candidate
+        cache["s"] = s
+    cache["n"] = n
+    if z_weighs == "old":
+        next_h = (1 - z) * n + z * prev_h  # (N, H)
+    else:
+        next_h = (1 - z) * prev_h + z * n  # (N, H); no backward for this convention
+    return next_h, cache
+
+
+def _gru_step_backward(
+    dnext_h: np.ndarray, cache: Dict[str, Any], *, reset: str = "after"
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of :func:`_gru_step` (z_weighs="old") for either reset placement.
+
+    With g = dnext_h, both variants share
+
+        dan = g (1 - z)(1 - n^2)            candidate pre-activation
+        daz = g (h - n) z (1 - z)
+
+    and differ in the reset gate's path: after the product, with
+    hn = h Wh_n + bh_n, dar = dan hn r (1 - r) and the hidden product sees
+    [dar, daz, dan r]; before it, with ds = dan Wh_n^T the gradient of
+    s = r h, dar = ds h r (1 - r) and dprev_h gains ds r.
+
+    Inputs:
+    - dnext_h: gradient of the loss w.r.t. next_h, of shape (N, H).
+    - cache: cache object from :func:`_gru_step` with the same ``reset``.
+    - reset: "after" or "before".
+
+    Returns a tuple of:
+    - dx, dprev_h, dWx, dWh, dbx, dbh: as for :func:`gru_step_backward`
+      (for reset="before", dbh equals dbx: every hidden bias is simply added
+      to an input bias).
+    """
+    check_choice("reset", reset, _RESETS)
+    cache = get_cache(cache, _STEP_KIND[reset])
     n = cache["n"]
     dnext_h, dtype = check_upstream("dnext_h", dnext_h, n.shape, "N, H", n.dtype)
-    x, prev_h, Wx, Wh, r, z, n, hn = (
-        cached(cache, k, dtype) for k in ("x", "prev_h", "Wx", "Wh", "r", "z", "n", "hn")
+    x, prev_h, Wx, Wh, r, z, n = (
+        cached(cache, k, dtype) for k in ("x", "prev_h", "Wx", "Wh", "r", "z", "n")
     )
+    H = Wh.shape[0]
 
-    dn = dnext_h * (1 - z)  # (N, H)
-    dz = dnext_h * (prev_h - n)  # (N, H)
-    dan = dn * (1 - n * n)  # (N, H) gradient of the candidate's pre-activation
-    dr = dan * hn  # (N, H)
-    dar = dr * r * (1 - r)  # (N, H)
-    daz = dz * z * (1 - z)  # (N, H)
-    dax = np.concatenate([dar, daz, dan], axis=1)  # (N, 3H) of x Wx + bx
-    dah = np.concatenate([dar, daz, dan * r], axis=1)  # (N, 3H) of h Wh + bh
+    dan = dnext_h * (1 - z) * (1 - n * n)  # (N, H) gradient of the candidate's pre-activation
+    daz = dnext_h * (prev_h - n) * z * (1 - z)  # (N, H)
+    if reset == "after":
+        dar = dan * cached(cache, "hn", dtype) * r * (1 - r)  # (N, H)
+        dax = np.concatenate([dar, daz, dan], axis=1)  # (N, 3H) of x Wx + bx
+        dah = np.concatenate([dar, daz, dan * r], axis=1)  # (N, 3H) of h Wh + bh
+        dprev_h = dah @ Wh.T + dnext_h * z  # (N, H)
+        dWh = prev_h.T @ dah  # (H, 3H)
+        dbh = dah.sum(axis=0)  # (3H,)
+    else:
+        ds = dan @ Wh[:, 2 * H :].T  # (N, H) gradient of s = r * prev_h
+        dar = ds * prev_h * r * (1 - r)  # (N, H)
+        dax = np.concatenate([dar, daz, dan], axis=1)  # (N, 3H): every pre-activation
+        dprev_h = dnext_h * z + ds * r + dax[:, : 2 * H] @ Wh[:, : 2 * H].T  # (N, H)
+        s = cached(cache, "s", dtype)
+        dWh = np.concatenate([prev_h.T @ dax[:, : 2 * H], s.T @ dan], axis=1)  # (H, 3H)
+        dbh = dax.sum(axis=0)  # (3H,)
     dx = dax @ Wx.T  # (N, D)
-    dprev_h = dah @ Wh.T + dnext_h * z  # (N, H)
     dWx = x.T @ dax  # (D, 3H)
-    dWh = prev_h.T @ dah  # (H, 3H)
     dbx = dax.sum(axis=0)  # (3H,)
-    dbh = dah.sum(axis=0)  # (3H,)
     return dx, dprev_h, dWx, dWh, dbx, dbh
+
+
+# ----------------------------------------------------------------------------
+# a whole sequence (the fast path)
+# ----------------------------------------------------------------------------
 
 
 def gru_forward(

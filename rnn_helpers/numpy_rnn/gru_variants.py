@@ -47,13 +47,9 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from rnn_helpers.numpy_rnn._common import (
-    cached,
-    check_cell_args,
-    check_upstream,
-    get_cache,
-)
-from rnn_helpers.numpy_rnn.activations import sigmoid, sigmoid_inplace
+from rnn_helpers.numpy_rnn._common import cached, check_cell_args, check_upstream, get_cache
+from rnn_helpers.numpy_rnn.activations import sigmoid_inplace
+from rnn_helpers.numpy_rnn.gru import _gru_step, _gru_step_backward
 from rnn_helpers.argcheck import as_float_array, check_shape
 
 # count_parameters lives in rnn_helpers.numpy_rnn.layout; the name stays
@@ -85,43 +81,19 @@ def gru_cho_step_forward(
 ) -> Tuple[np.ndarray, Dict[str, Any]]:
     """One time step of the GRU of Cho et al. (2014): reset gate before the product.
 
-    n = tanh(x Wx_n + bx_n + (r * prev_h) Wh_n + bh_n), h = z prev_h + (1 - z) n.
+    n = tanh(x Wx_n + bx_n + (r * prev_h) Wh_n + bh_n), h = z prev_h + (1 - z) n;
+    the gates r and z are those of :func:`rnn_helpers.numpy_rnn.gru_step_forward`
+    (the same code computes them).
 
     Inputs:
-    - x: input data, of shape (N, D).
-    - prev_h: previous hidden state, of shape (N, H).
-    - Wx: input-to-hidden weights, of shape (D, 3H), gate blocks r, z, n.
-    - Wh: hidden-to-hidden weights, of shape (H, 3H).
-    - bx: input biases, of shape (3H,).
-    - bh: hidden biases, of shape (3H,).
+    - x, prev_h, Wx, Wh, bx, bh: as for ``gru_step_forward``: (N, D), (N, H),
+      (D, 3H), (H, 3H), (3H,), (3H,), gate blocks r, z, n.
 
     Returns a tuple of:
     - next_h: next hidden state, of shape (N, H).
     - cache: values needed by :func:`gru_cho_step_backward`.
     """
-    x, (prev_h,), Wx, Wh, (bx, bh), dtype = check_cell_args(
-        x, [("prev_h", prev_h)], Wx, Wh, [("bx", bx), ("bh", bh)], gates=3, sequence=False
-    )
-    H = Wh.shape[0]
-    ax = x @ Wx + bx  # (N, 3H)
-    a_rz = ax[:, : 2 * H] + prev_h @ Wh[:, : 2 * H] + bh[: 2 * H]  # (N, 2H)
-    r = sigmoid(a_rz[:, :H])  # (N, H) reset gate
-    z = sigmoid(a_rz[:, H:])  # (N, H) update gate
-    s = r * prev_h  # (N, H) the reset state, BEFORE the product
-    n = np.tanh(ax[:, 2 * H :] + s @ Wh[:, 2 * H :] + bh[2 * H :])  # (N, H) candidate
-    next_h = z * prev_h + (1 - z) * n  # (N, H)
-    cache = {
-        "kind": "gru_cho_step_forward",
-        "x": x,
-        "prev_h": prev_h,
-        "Wx": Wx,
-        "Wh": Wh,
-        "r": r,
-        "z": z,
-        "n": n,
-        "s": s,
-    }
-    return next_h, cache
+    return _gru_step(x, prev_h, Wx, Wh, bx, bh, reset="before")
 
 
 def gru_cho_step_backward(
@@ -142,33 +114,11 @@ def gru_cho_step_backward(
     - cache: cache object from :func:`gru_cho_step_forward`.
 
     Returns a tuple of:
-    - dx: gradient of input data, of shape (N, D).
-    - dprev_h: gradient of previous hidden state, of shape (N, H).
-    - dWx: gradient of input-to-hidden weights, of shape (D, 3H).
-    - dWh: gradient of hidden-to-hidden weights, of shape (H, 3H).
-    - dbx: gradient of input biases, of shape (3H,).
-    - dbh: gradient of hidden biases, of shape (3H,) (equal to dbx: in this
+    - dx, dprev_h, dWx, dWh, dbx, dbh: as for
+      ``rnn_helpers.numpy_rnn.gru_step_backward``; dbh equals dbx (in this
       variant every hidden bias is simply added to an input bias).
     """
-    cache = get_cache(cache, "gru_cho_step_forward")
-    n = cache["n"]
-    dnext_h, dtype = check_upstream("dnext_h", dnext_h, n.shape, "N, H", n.dtype)
-    x, prev_h, Wx, Wh, r, z, n, s = (
-        cached(cache, k, dtype) for k in ("x", "prev_h", "Wx", "Wh", "r", "z", "n", "s")
-    )
-    H = Wh.shape[0]
-
-    dan = dnext_h * (1 - z) * (1 - n * n)  # (N, H)
-    daz = dnext_h * (prev_h - n) * z * (1 - z)  # (N, H)
-    ds = dan @ Wh[:, 2 * H :].T  # (N, H) gradient of s = r * prev_h
-    dar = ds * prev_h * r * (1 - r)  # (N, H)
-    da = np.concatenate([dar, daz, dan], axis=1)  # (N, 3H): every pre-activation
-    dx = da @ Wx.T  # (N, D)
-    dprev_h = dnext_h * z + ds * r + da[:, : 2 * H] @ Wh[:, : 2 * H].T  # (N, H)
-    dWx = x.T @ da  # (D, 3H)
-    dWh = np.concatenate([prev_h.T @ da[:, : 2 * H], s.T @ dan], axis=1)  # (H, 3H)
-    db = da.sum(axis=0)  # (3H,)
-    return dx, dprev_h, dWx, dWh, db, db.copy()
+    return _gru_step_backward(dnext_h, cache, reset="before")
 
 
 # ----------------------------------------------------------------------------
@@ -306,36 +256,15 @@ def gru_step_variant(
     Learning*; ``reset="before", z_weighs="new"`` is Chung et al. (2014).
 
     Inputs:
-    - x: input data, of shape (N, D).
-    - prev_h: previous hidden state, of shape (N, H).
-    - Wx: input-to-hidden weights, of shape (D, 3H), gate blocks r, z, n.
-    - Wh: hidden-to-hidden weights, of shape (H, 3H).
-    - bx: input biases, of shape (3H,).
-    - bh: hidden biases, of shape (3H,).
+    - x, prev_h, Wx, Wh, bx, bh: as for ``gru_step_forward``: (N, D), (N, H),
+      (D, 3H), (H, 3H), (3H,), (3H,), gate blocks r, z, n.
     - reset: "after" (r * (h Wh_n + bh_n)) or "before" ((r * h) Wh_n + bh_n).
     - z_weighs: "old" (h = z h_prev + (1 - z) n) or "new" (h = (1 - z) h_prev + z n).
 
     Returns:
     - next_h: next hidden state, of shape (N, H).
     """
-    if reset not in ("after", "before"):
-        raise ValueError(f"reset: expected 'after' or 'before', got {reset!r}")
-    if z_weighs not in ("old", "new"):
-        raise ValueError(f"z_weighs: expected 'old' or 'new', got {z_weighs!r}")
-    x, (prev_h,), Wx, Wh, (bx, bh), dtype = check_cell_args(
-        x, [("prev_h", prev_h)], Wx, Wh, [("bx", bx), ("bh", bh)], gates=3, sequence=False
-    )
-    H = Wh.shape[0]
-    ax = x @ Wx + bx  # (N, 3H)
-    a_rz = ax[:, : 2 * H] + prev_h @ Wh[:, : 2 * H] + bh[: 2 * H]  # (N, 2H)
-    r, z = sigmoid(a_rz[:, :H]), sigmoid(a_rz[:, H:])  # (N, H) each
-    if reset == "after":
-        n = np.tanh(ax[:, 2 * H :] + r * (prev_h @ Wh[:, 2 * H :] + bh[2 * H :]))  # (N, H)
-    else:
-        n = np.tanh(ax[:, 2 * H :] + (r * prev_h) @ Wh[:, 2 * H :] + bh[2 * H :])  # (N, H)
-    if z_weighs == "old":
-        return z * prev_h + (1 - z) * n
-    return (1 - z) * prev_h + z * n
+    return _gru_step(x, prev_h, Wx, Wh, bx, bh, reset=reset, z_weighs=z_weighs)[0]
 
 
 def flip_update_gate(
