@@ -1,13 +1,10 @@
 """Tests of rnn_helpers.exercises.ch02: each diagnosis, the right answers, no leaks."""
 
-import re
-
 import numpy as np
 import pytest
 import torch
 
-from feedback import assert_feedback, leaks
-from rnn_helpers.exercises.feedback import CheckResult
+from feedback import assert_feedback
 from rnn_helpers.exercises.ch02 import (
     ch02_padded_batch,
     check_ch02_linear_cell_matrix,
@@ -239,3 +236,22 @@ def test_linear_cell_wrong_split_when_sizes_agree():
     F_bad, C_bad = W_i2o[:, :H], W_i2o[:, H:]
     swapped = np.concatenate([F_bad @ A_bad @ B_bad, F_bad @ B_bad, C_bad], axis=1)
     assert_feedback(check_ch02_linear_cell_matrix(swapped, W_i2h, W_i2o, T), "wrong", "split the wrong way")
+
+
+def test_linear_cell_transposed_hint_is_about_m():
+    """Issue 11: the shape hint must not talk about another exercise's x @ Wx."""
+    D, H, T = 2, 3, 3
+    W_i2h, W_i2o = cell_weights(D, H)
+    M = unrolled_matrix(W_i2h, W_i2o, T, D)
+    result = check_ch02_linear_cell_matrix(M.T, W_i2h, W_i2o, T)
+    assert_feedback(result, "wrong", "transposed", expected=M)
+    assert "Wx" not in result.message and "(N, D)" not in result.message
+
+
+def test_output_probs_float32_passes():
+    def float32_version(h, Wq, bq):
+        return good_probs(h.astype(np.float32), Wq.astype(np.float32), bq.astype(np.float32))
+
+    assert_feedback(check_ch02_output_probs(float32_version), "correct")
+    assert_feedback(check_ch02_output_probs(lambda h, Wq, bq: float32_version(h, Wq, bq) * 2),
+                    "wrong", "sum to 1")

@@ -1,12 +1,10 @@
 """Tests of rnn_helpers.exercises.ch03: each mistake gets its diagnosis, no solution leaks."""
 
-import re
-
 import numpy as np
 import pytest
 import torch
 
-from rnn_helpers.exercises.feedback import CheckResult
+from feedback import assert_feedback, leaks
 from rnn_helpers.exercises.ch03 import (
     ch03_tiny_rnn,
     check_ch03_credit_fraction,
@@ -14,23 +12,6 @@ from rnn_helpers.exercises.ch03 import (
     check_ch03_step_backward,
 )
 from rnn_helpers.numpy_rnn import rnn_backward, rnn_forward
-
-
-def leaks(message, expected):
-    """True if the message contains an entry of expected at 2 to 4 decimals."""
-    for v in np.atleast_1d(np.asarray(expected, dtype=float)).ravel():
-        for form in {f"{v:.2f}", f"{v:.3f}", f"{v:.4f}"}:
-            if re.search(rf"(?<![\d.]){re.escape(form)}(?!\d)", message):
-                return True
-    return False
-
-
-def assert_feedback(result, status, *fragments):
-    assert isinstance(result, CheckResult)
-    assert result.status == status, result
-    assert result.passed == (status == "correct")
-    for fragment in fragments:
-        assert fragment.lower() in result.message.lower(), result.message
 
 
 # --- one backward step -------------------------------------------------------------
@@ -253,3 +234,30 @@ def test_credit_fraction_by_simulation():
 )
 def test_credit_fraction_diagnoses(answer, k, lag, status, fragment):
     assert_feedback(check_ch03_credit_fraction(answer, k, lag), status, fragment)
+
+
+@pytest.mark.parametrize("index, name", [(0, "dx"), (3, "dWh"), (4, "db"), (1, "dprev_h"), (2, "dWx")])
+def test_step_backward_one_output_negated_is_not_a_tanh_prime_error(index, name):
+    """Issue 11: a diagnosis must match all five outputs, not only the wrong one."""
+    def negated(*args):
+        out = list(reference_step(*args))
+        out[index] = -out[index]
+        return tuple(out)
+
+    result = check_ch03_step_backward(negated)
+    assert_feedback(result, "wrong", f"`{name}` is wrong", "wrong sign")
+    assert "tanh'" not in result.message
+
+
+def test_step_backward_two_outputs_wrong_get_two_diagnoses():
+    result = check_ch03_step_backward(make_step(dWh="T", db="mean"))
+    assert_feedback(result, "wrong", "`dWh` and `db` are wrong", "prev_h.T @ da", "is a mean")
+    assert "tanh'" not in result.message
+
+
+def test_step_backward_float32_passes():
+    def float32_step(*args):
+        return reference_step(*(a.astype(np.float32) for a in args))
+
+    assert_feedback(check_ch03_step_backward(float32_step), "correct")
+    assert_feedback(check_ch03_dh0(true_dh0().astype(np.float32)), "correct")

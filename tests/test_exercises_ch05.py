@@ -1,13 +1,10 @@
 """Tests of rnn_helpers.exercises.ch05: each diagnosis, the right answers, no leaks."""
 
-import re
-
 import numpy as np
 import pytest
 import torch
 
 from feedback import assert_feedback
-from rnn_helpers.exercises.feedback import CheckResult
 from rnn_helpers.exercises.ch05 import (
     ch05_backward_case,
     check_ch05_dprev_c,
@@ -17,17 +14,6 @@ from rnn_helpers.exercises.ch05 import (
 )
 from rnn_helpers.numpy_rnn.layout import from_tf1, torch_layout_from_ours
 from rnn_helpers.numpy_rnn import lstm_step_forward
-
-
-def leaks(message, expected):
-    """True if the message shows one of the expected numbers (3 to 6 significant digits)."""
-    for v in np.atleast_1d(np.asarray(expected, dtype=float)).ravel():
-        if v == 0:
-            continue
-        for form in {f"{v:.3g}", f"{v:.4g}", f"{v:.6g}", f"{v:.3e}"}:
-            if re.search(rf"(?<![\d.]){re.escape(form)}(?!\d)", message):
-                return True
-    return False
 
 
 def sigmoid(a):
@@ -44,14 +30,14 @@ def good_step(x, prev_h, prev_c, Wx, Wh, b):
     return o * np.tanh(c), c
 
 
-def step_with(order="ifgo", acts=None, cell="ok", out="ok", swap=False):
+def step_with(order="ifgo", acts=None, cell="ok", out="ok", swap=False, bias=True):
     """A learner's step with a chosen mistake."""
     act = {"i": sigmoid, "f": sigmoid, "g": np.tanh, "o": sigmoid}
     act.update(acts or {})
 
     def fn(x, prev_h, prev_c, Wx, Wh, b):
         H = prev_h.shape[1]
-        a = x @ Wx + prev_h @ Wh + b
+        a = x @ Wx + prev_h @ Wh + (b if bias else 0)
         blocks = {gate: a[:, k * H:(k + 1) * H] for k, gate in enumerate(order)}
         i, f, g, o = (act[k](blocks[k]) for k in "ifgo")
         c = {"ok": f * prev_c + i * g, "no_forget": prev_c + i * g,
@@ -111,9 +97,40 @@ def test_step_unsolved_and_errors():
     (step_with(out="no_tanh"), ("misses the tanh",)),
     (step_with(out="prev_c"), ("old cell state",)),
     (step_with(swap=True), ("wrong order",)),
+    (step_with(bias=False), ("bias b is missing",)),
 ])
 def test_step_diagnoses(fn, fragments):
     assert_feedback(check_ch05_lstm_step(fn), "wrong", *fragments)
+
+
+def test_step_dropped_bias_is_not_a_gate_message():
+    result = check_ch05_lstm_step(step_with(bias=False))
+    assert_feedback(result, "wrong", "bias b is missing")
+    assert "responds wrongly" not in result.message and "order" not in result.message
+
+
+def test_step_float32_passes_and_float32_slips_are_diagnosed():
+    def float32_step(*args):
+        return good_step(*(a.astype(np.float32) for a in args))
+
+    assert_feedback(check_ch05_lstm_step(float32_step), "correct")
+
+    def float32_torch(x, prev_h, prev_c, Wx, Wh, b):
+        cell = torch.nn.LSTMCell(Wx.shape[0], Wh.shape[0])
+        with torch.no_grad():
+            cell.weight_ih.copy_(torch.tensor(Wx.T))
+            cell.weight_hh.copy_(torch.tensor(Wh.T))
+            cell.bias_ih.copy_(torch.tensor(b))
+            cell.bias_hh.zero_()
+            h, c = cell(torch.tensor(x, dtype=torch.float32),
+                        (torch.tensor(prev_h, dtype=torch.float32), torch.tensor(prev_c, dtype=torch.float32)))
+        return h, c
+
+    assert_feedback(check_ch05_lstm_step(float32_torch), "correct")
+    slip = step_with(order="igfo")
+    assert_feedback(check_ch05_lstm_step(lambda *a: slip(*(v.astype(np.float32) for v in a))),
+                    "wrong", "tensorflow 1")
+    assert_feedback(check_ch05_dprev_c(RIGHT_DC.astype(np.float32)), "correct")
 
 
 def test_step_probe_names_the_gate():
@@ -264,6 +281,47 @@ def test_tf1_correct_variants_pass():
 def test_tf1_diagnoses(kwargs, fragment):
     fn = lambda k, b, d, fb: by_hand(k, b, d, fb, **kwargs)  # noqa: E731
     assert_feedback(check_ch05_tf1_to_torch(fn), "wrong", fragment)
+
+
+def test_tf1_forget_bias_in_both_biases():
+    """Issue 11: the trap the chapter warns about, forget_bias in bias_ih and bias_hh, is named."""
+    def both(kernel, bias, input_size, forget_bias):
+        w_ih, w_hh, b_ih = good_tf1(kernel, bias, input_size, forget_bias)
+        H = w_hh.shape[1]
+        b_hh = np.zeros_like(b_ih)
+        b_hh[H:2 * H] = forget_bias
+        return w_ih, w_hh, b_ih, b_hh
+
+    assert_feedback(check_ch05_tf1_to_torch(both), "wrong", "counted twice", "bias_ih and bias_hh",
+                    "one of them only")
+
+    def twice_in_one(kernel, bias, input_size, forget_bias):
+        return by_hand(kernel, bias, input_size, 2 * forget_bias)
+
+    assert_feedback(check_ch05_tf1_to_torch(twice_in_one), "wrong", "added twice")
+
+    def bias_in_both(kernel, bias, input_size, forget_bias):
+        w_ih, w_hh, b_ih = good_tf1(kernel, bias, input_size, forget_bias)
+        return w_ih, w_hh, b_ih, b_ih.copy()
+
+    assert_feedback(check_ch05_tf1_to_torch(bias_in_both), "wrong", "bias is counted twice")
+
+    def split(kernel, bias, input_size, forget_bias):  # right: the sum is what counts
+        w_ih, w_hh, b_ih = good_tf1(kernel, bias, input_size, forget_bias)
+        H = w_hh.shape[1]
+        b_hh = np.zeros_like(b_ih)
+        b_hh[H:2 * H], b_ih = forget_bias, b_ih.copy()
+        b_ih[H:2 * H] -= forget_bias
+        return w_ih, w_hh, b_ih, b_hh
+
+    assert_feedback(check_ch05_tf1_to_torch(split), "correct")
+
+
+def test_tf1_float32_passes():
+    def float32(kernel, bias, input_size, forget_bias):
+        return tuple(v.astype(np.float32) for v in good_tf1(kernel, bias, input_size, forget_bias))
+
+    assert_feedback(check_ch05_tf1_to_torch(float32), "correct")
 
 
 def test_tf1_bias_in_tf_order():

@@ -1,13 +1,10 @@
 """Tests of rnn_helpers.exercises.ch06: each diagnosis, the right answers, no leaks."""
 
-import re
-
 import numpy as np
 import pytest
 import torch
 
-from feedback import assert_feedback, leaks
-from rnn_helpers.exercises.feedback import CheckResult
+from feedback import assert_feedback
 from rnn_helpers.exercises.ch06 import (
     ch06_new_convention_params,
     check_ch06_flip_convention,
@@ -195,3 +192,69 @@ def test_flip_shapes_types_and_unsolved():
     bad = list(flip_update_gate(*PARAMS))
     bad[2] = bad[2] * np.nan
     assert_feedback(check_ch06_flip_convention(tuple(bad)), "wrong", "nan")
+
+
+def slip_step(order="rzn", r_on="h", use_bx=True, use_bh=True, dtype=np.float64):
+    """A learner's GRU step written from scratch with the mistakes of issue 11."""
+    def fn(x, prev_h, Wx, Wh, bx, bh):
+        x, prev_h, Wx, Wh, bx, bh = (v.astype(dtype) for v in (x, prev_h, Wx, Wh, bx, bh))
+        Hh = Wh.shape[0]
+        bx = bx if use_bx else 0 * bx
+        bh = bh if use_bh else 0 * bh
+        blocks = {g: slice(k * Hh, (k + 1) * Hh) for k, g in enumerate(order)}
+        ax, ah = x @ Wx + bx, prev_h @ Wh + bh
+        r = sig(ax[:, blocks["r"]] + ah[:, blocks["r"]])
+        z = sig(ax[:, blocks["z"]] + ah[:, blocks["z"]])
+        xn, hn = ax[:, blocks["n"]], ah[:, blocks["n"]]
+        a_n = {"h": xn + r * hn, "x": r * xn + hn, "both": r * (xn + hn)}[r_on]
+        return z * prev_h + (1 - z) * np.tanh(a_n)
+    return fn
+
+
+@pytest.mark.parametrize("order, fragments", [
+    ("rnz", ("order (r, n, z)", "columns [H, 2H) as the candidate", "[2H, 3H) as the update gate")),
+    ("zrn", ("order (z, r, n)", "columns [0, H) as the update gate")),
+    ("nzr", ("order (n, z, r)",)),
+    ("znr", ("order (z, n, r)",)),
+    ("nrz", ("order (n, r, z)",)),
+])
+def test_step_every_gate_order_is_named(order, fragments):
+    assert_feedback(check_ch06_gru_step(slip_step(order=order)), "wrong", *fragments)
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    (dict(r_on="x"), "scales the input part"),
+    (dict(r_on="both"), "scales the whole sum"),
+    (dict(use_bx=False), "input bias bx is missing"),
+    (dict(use_bh=False), "recurrent bias bh is missing"),
+    (dict(use_bx=False, use_bh=False), "both bias vectors"),
+])
+def test_step_reset_placement_and_dropped_biases(kwargs, fragment):
+    assert_feedback(check_ch06_gru_step(slip_step(**kwargs)), "wrong", fragment)
+
+
+def test_step_float32_passes_and_float32_slips_are_diagnosed():
+    assert_feedback(check_ch06_gru_step(slip_step(dtype=np.float32)), "correct")
+    assert_feedback(check_ch06_gru_step(slip_step(order="rnz", dtype=np.float32)), "wrong",
+                    "order (r, n, z)")
+
+
+@pytest.mark.parametrize("which, done, left", [
+    ((1, 3), "`Wh` and `bh`", "`Wx` and `bx`"),
+    ((1,), "`Wh`", "`Wx`, `bx` and `bh`"),
+    ((3,), "`bh`", "`Wx`, `Wh` and `bx`"),
+    ((0, 2), "`Wx` and `bx`", "`Wh` and `bh`"),
+    ((0,), "`Wx`", "`Wh`, `bx` and `bh`"),
+    ((1, 2, 3), "`Wh`, `bx` and `bh`", "`Wx`"),
+])
+def test_flip_only_some_arrays_is_named(which, done, left):
+    """Issue 11: flipping only Wh/bh (or any other subset) gets a specific diagnosis."""
+    result = check_ch06_flip_convention(flipped_blocks(slice(HH, 2 * HH), which))
+    assert_feedback(result, "wrong", f"only the z block of {done} is negated", f"not that of {left}")
+
+
+def test_flip_float32_passes():
+    right = flip_update_gate(*PARAMS)
+    assert_feedback(check_ch06_flip_convention(tuple(p.astype(np.float32) for p in right)), "correct")
+    assert_feedback(check_ch06_flip_convention(tuple(p.astype(np.float32) for p in PARAMS)),
+                    "wrong", "unchanged")

@@ -99,7 +99,15 @@ def in_place(o, t):
     return _softmax(o)
 
 
+def global_max(o, t):
+    z = (o - o.max()) / t  # one maximum for the whole batch
+    e = np.exp(z)
+    with np.errstate(invalid="ignore"):
+        return e / e.sum(axis=-1, keepdims=True)  # 0 / 0 for a row far below the maximum
+
+
 @pytest.mark.parametrize("fn, fragment", [
+    (global_max, "one maximum for the whole batch"),
     (no_max, "subtract the largest"),
     (lambda o, t: _softmax(o), "no effect"),
     (lambda o, t: _softmax(o) / t, "divided the probabilities"),
@@ -117,10 +125,52 @@ def test_temperature_diagnoses(fn, fragment):
     assert not result.passed
 
 
+def test_temperature_global_max_fails_on_the_mixed_batch_only():
+    """Issue 12: a global maximum passes ordinary batches, so the hidden inputs hold a mixed one."""
+    from rnn_helpers.exercises.ch07 import _temperature_cases
+
+    cases = _temperature_cases()
+    kinds = [kind for _, _, kind in cases]
+    assert "mixed" in kinds
+    for logits, tau, kind in cases:
+        ok = np.all(np.isfinite(global_max(logits, tau)))
+        assert ok == (kind != "mixed"), kind
+        if ok:
+            np.testing.assert_allclose(global_max(logits, tau), good(logits, tau), rtol=1e-12)
+    assert_feedback(check_ch07_temperature_softmax(global_max), "wrong", "each row's own maximum")
+
+
+@pytest.mark.parametrize("make", [
+    lambda o, t: torch.softmax(torch.tensor(o, dtype=torch.float32) / t, dim=-1),
+    lambda o, t: good(o.astype(np.float32), np.float32(t)),
+    lambda o, t: torch.softmax(torch.tensor(o / t, dtype=torch.float32), dim=-1),
+])
+def test_temperature_float32_passes(make):
+    assert_feedback(check_ch07_temperature_softmax(make), "correct")
+
+
+def test_temperature_float32_slips_still_fail():
+    assert_feedback(check_ch07_temperature_softmax(
+        lambda o, t: torch.softmax(torch.tensor(o * t, dtype=torch.float32), dim=-1)), "wrong", "multiplied")
+    assert not check_ch07_temperature_softmax(
+        lambda o, t: good(o, t).astype(np.float32) * (1 + 1e-3)).passed
+
+
 # ---------------------------------------------------------- Kneser-Ney bigram
 VOCAB = sorted(set(KN_TEXT))
 RIGHT = np.array([0.625 + 0.375 * 3 / 7] + [0.375 / 7] * 4)  # by hand, see the chapter
 TOP = np.array([0.625, 0, 0, 0, 0])  # the discounted bigram term alone
+
+
+def test_kn_accepts_the_solutions_printed_values():
+    """Issue 12: the 4-decimal values the solution prints must pass (they sum to 1.0001)."""
+    printed = np.round(RIGHT, 4)
+    assert abs(printed.sum() - 1) > 5e-5
+    assert_feedback(check_ch07_kn_bigram(printed), "correct")
+    assert_feedback(check_ch07_kn_bigram(np.round(RIGHT, 3)), "correct")
+    assert_feedback(check_ch07_kn_bigram(RIGHT.astype(np.float32)), "correct")
+    assert_feedback(check_ch07_kn_bigram(RIGHT + np.array([0.005, -0.005, 0, 0, 0])), "close",
+                    expected=RIGHT)
 
 
 def test_kn_setting_and_hand_computation():

@@ -3,23 +3,23 @@
 Built on the feedback core :mod:`rnn_helpers.exercises.feedback`.
 """
 
-import math
-
 import numpy as np
 
 from rnn_helpers.exercises.feedback import (
     CheckResult,
+    as_float_array,
+    as_integer,
+    as_number,
+    call_on_copies,
     check_array,
     check_scalar,
     check_shape,
-    as_float_array,
-    call_safely,
-    _type_name,
-    _within,
-    _as_int,
-    _correct,
-    _wrong,
+    near,
+    no_function,
+    same,
+    tolerances,
 )
+from rnn_helpers.numpy_rnn import sigmoid
 
 __all__ = [
     "check_ch01_param_count",
@@ -27,7 +27,6 @@ __all__ = [
     "check_ch01_output_shape",
     "check_ch01_window_accuracy",
 ]
-
 
 
 def check_ch01_param_count(answer, D, H, Q=None):
@@ -44,32 +43,45 @@ def check_ch01_param_count(answer, D, H, Q=None):
     - Q: Integer output size, or None for the recurrent layer alone
 
     Returns:
-    - result: CheckResult
+    - result: CheckResult. Names a missing part (W_xh, W_hh, b_h, the output
+      layer, W_hq, b_q) or PyTorch's second bias; when two parts have the
+      same size (e.g. D = Q makes W_xh and W_hq equally large) it names both
+      candidates instead of guessing one.
     """
     name = "n_params"
-    value, result = _as_int(answer, name)
+    value, result = as_integer(answer, name)
     if result is not None:
         return result
     rec = H * D + H * H + H
     out = 0 if Q is None else Q * H + Q
     expected = rec + out
     if value == expected:
-        return _correct("You counted every weight matrix and bias vector.")
-    hints = {
-        expected - H: "One bias vector is missing: b_h has H entries.",
-        expected + H: (
-            "That is PyTorch's count, which stores two bias vectors (bias_ih_l0 and bias_hh_l0). "
-            "The equations have a single b_h."
-        ),
-        expected - H * H: "The recurrent matrix W_hh is missing: it maps h_{t-1} (H) to H units.",
-        expected - H * D: "The input matrix W_xh is missing: it maps x_t (D) to H units.",
-    }
+        return CheckResult.correct("You counted every weight matrix and bias vector.")
+    # (count that the mistake gives, the missing part, the message)
+    parts = [
+        (expected - H, "b_h", "One bias vector is missing: b_h has H entries."),
+        (expected - H * H, "W_hh", "The recurrent matrix W_hh is missing: it maps h_{t-1} (H) to H units."),
+        (expected - H * D, "W_xh", "The input matrix W_xh is missing: it maps x_t (D) to H units."),
+    ]
     if Q is not None:
-        hints.setdefault(rec, "The output layer (W_hq and b_q) is missing.")
-        hints.setdefault(expected - Q, "The output bias b_q is missing.")
-    if value in hints:
-        return _wrong(hints[value])
-    return _wrong(
+        parts += [
+            (rec, "the output layer", "The output layer (W_hq and b_q) is missing."),
+            (expected - Q * H, "W_hq", "The output matrix W_hq is missing: it maps h_t (H) to Q outputs."),
+            (expected - Q, "b_q", "The output bias b_q is missing."),
+        ]
+    missing = [(what, message) for count, what, message in parts if count == value]
+    if len(missing) == 1:
+        return CheckResult.wrong(missing[0][1])
+    if len(missing) > 1:
+        names = " or ".join(what for what, _ in missing)
+        return CheckResult.wrong(
+            f"One part is missing: {names}. With these sizes they have the same number of "
+            "entries, so list every matrix and bias with its shape to find which one.")
+    if value == expected + H:
+        return CheckResult.wrong(
+            "That is PyTorch's count, which stores two bias vectors (bias_ih_l0 and bias_hh_l0). "
+            "The equations have a single b_h.")
+    return CheckResult.wrong(
         f"`{name}` is too {'large' if value > expected else 'small'}. List every weight matrix "
         "and bias vector with its shape, then add up the entries. The sequence length T does not appear."
     )
@@ -87,6 +99,9 @@ def _ch01_step_cases():
         b = 0.5 * rng.standard_normal(H)  # (H,)
         cases.append((x, prev_h, Wx, Wh, b))
     return cases
+
+
+_ATOL, _RTOL = 1e-8, 1e-6
 
 
 def check_ch01_rnn_step(fn):
@@ -109,33 +124,21 @@ def check_ch01_rnn_step(fn):
     """
     from rnn_helpers.numpy_rnn import rnn_step_forward
 
-    if fn is None or fn is Ellipsis:
-        return CheckResult.unsolved(
-            message="No function yet. Write it, then pass the function itself "
-            "(without calling it) to the checker."
-        )
-    if not callable(fn):
-        return _wrong(f"A function is expected, but got a {_type_name(fn)}.")
+    bad = no_function(fn)
+    if bad is not None:
+        return bad
     for x, prev_h, Wx, Wh, b in _ch01_step_cases():
         expected, _ = rnn_step_forward(x, prev_h, Wx, Wh, b)  # (N, H)
-        inputs = (x, prev_h, Wx, Wh, b)
-        copies = tuple(v.copy() for v in inputs)
-        out, failure = call_safely(fn, *copies)
+        out, failure = call_on_copies(fn, (x, prev_h, Wx, Wh, b), ("x", "prev_h", "Wx", "Wh", "b"),
+                                      "return next_h", shapes="x is (N, D) and Wx is (D, H)")
         if failure is not None:
             return failure
-        for arg, before, after in zip(("x", "prev_h", "Wx", "Wh", "b"), inputs, copies):
-            if not np.array_equal(before, after):
-                return _wrong(f"Your function changed its input `{arg}` in place. "
-                              "Compute into a new array instead.")
-        if out is None:
-            return CheckResult.unsolved(
-                message="Your function returned None. Fill in its body and end it with `return next_h`."
-            )
         if isinstance(out, tuple) and len(out) >= 1:
             out = out[0]
-        result = check_array(out, expected, name="next_h", atol=1e-8, rtol=1e-6)
+        result = check_array(out, expected, name="next_h", atol=_ATOL, rtol=_RTOL)
         if result.passed:
             continue
+        atol, rtol = tolerances(out, _ATOL, _RTOL)
         a, problem = as_float_array(out)
         if problem is not None or a.shape != expected.shape or not np.all(np.isfinite(a)):
             return result
@@ -148,7 +151,7 @@ def check_ch01_rnn_step(fn):
                 "Add the recurrent term prev_h @ Wh."
             )),
             (np.tanh(prev_h @ Wh + b), "`next_h` does not depend on the input x: add x @ Wx."),
-            (1.0 / (1.0 + np.exp(-pre)), "That is a sigmoid; the Elman cell uses tanh."),
+            (sigmoid(pre), "That is a sigmoid; the Elman cell uses tanh."),
             (np.maximum(pre, 0.0), "That is a ReLU; the Elman cell of this chapter uses tanh."),
             (np.tanh(x @ Wx + prev_h @ Wh.T + b), (
                 "Wh is used transposed. In the row convention of the code it is prev_h @ Wh."
@@ -158,10 +161,10 @@ def check_ch01_rnn_step(fn):
             )),
         )
         for value, message in candidates:
-            if _within(a, value, 1e-8, 1e-6):
-                return _wrong(message)
+            if same(a, value, atol=atol, rtol=rtol):
+                return CheckResult.wrong(message)
         return result
-    return _correct("Your step function matches the reference on the hidden test inputs.")
+    return CheckResult.correct("Your step function matches the reference on the hidden test inputs.")
 
 
 def check_ch01_output_shape(answer, N, T, D, H):
@@ -180,11 +183,12 @@ def check_ch01_output_shape(answer, N, T, D, H):
     if isinstance(answer, (tuple, list)) and len(set((N, T, D, H))) == 4:
         got = tuple(answer)
         if got == (T, N, H):
-            return _wrong("That is the time-major layout. The course's arrays are batch-first.")
+            return CheckResult.wrong("That is the time-major layout. The course's arrays are batch-first.")
         if got == (N, H):
-            return _wrong("That is the shape of the last hidden state only; rnn_forward returns every h_t.")
+            return CheckResult.wrong(
+                "That is the shape of the last hidden state only; rnn_forward returns every h_t.")
         if got == (N, T, D):
-            return _wrong("That is the input's shape. The hidden states have H features, not D.")
+            return CheckResult.wrong("That is the input's shape. The hidden states have H features, not D.")
     return check_shape(answer, expected, name=name)
 
 
@@ -207,20 +211,16 @@ def check_ch01_window_accuracy(answer, T, k):
     """
     name = "best_accuracy"
     expected = 1.5 - 0.5 ** (k / T)
-    if answer is not None and not isinstance(answer, (str, bytes, bool)):
-        a, problem = as_float_array(answer)
-        if problem is None and a.size == 1:
-            value = float(a.reshape(()))
-            near = lambda x: math.isclose(value, x, rel_tol=1e-6, abs_tol=1e-9)  # noqa: E731
-            if not near(expected):
-                if near(1 - 0.5 ** (k / T)):
-                    return _wrong(
-                        "That is the probability that the window contains a marker. The rule is "
-                        "also right when no marker occurred anywhere."
-                    )
-                if near(k / T) or near(0.5 + 0.5 * k / T):
-                    return _wrong(
-                        "The accuracy is not linear in k. Work with the probability that a "
-                        "stretch of positions holds no marker."
-                    )
+    value = as_number(answer)
+    if value is not None and not near(value, expected):
+        if near(value, 1 - 0.5 ** (k / T)):
+            return CheckResult.wrong(
+                "That is the probability that the window contains a marker. The rule is "
+                "also right when no marker occurred anywhere."
+            )
+        if near(value, k / T) or near(value, 0.5 + 0.5 * k / T):
+            return CheckResult.wrong(
+                "The accuracy is not linear in k. Work with the probability that a "
+                "stretch of positions holds no marker."
+            )
     return check_scalar(answer, expected, name=name, atol=1e-9, rtol=1e-6)

@@ -18,12 +18,24 @@ check_ch02_linear_cell_matrix(M, ...)  the i2h/i2o cell without tanh as one matr
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from rnn_helpers.exercises._common import _as_array, _call, _correct, _same, _unsolved, _wrong
-from rnn_helpers.exercises.feedback import CheckResult, check_array, check_integer, check_scalar
+from rnn_helpers.exercises.feedback import (
+    CheckResult,
+    as_array,
+    as_integer,
+    as_number,
+    call_on_copies,
+    check_array,
+    check_integer,
+    check_scalar,
+    near,
+    no_function,
+    same,
+    tolerances,
+)
 from rnn_helpers.numpy_rnn.losses import cross_entropy, log_softmax, softmax
 
 __all__ = [
@@ -35,9 +47,7 @@ __all__ = [
 ]
 
 
-# ----------------------------------------------------------------------------
-# small helpers: see rnn_helpers.exercises._common
-# ----------------------------------------------------------------------------
+_ATOL, _RTOL = 1e-8, 1e-6  # the tolerances of the candidate mistakes
 
 
 # ----------------------------------------------------------------------------
@@ -76,36 +86,27 @@ def check_ch02_output_probs(fn: Any) -> CheckResult:
       batch axis, missing bias, transposed Wq, overflow for large scores, inputs
       changed in place.
     """
-    if fn is None or fn is Ellipsis:
-        return _unsolved(
-            "No function yet. Write it, then pass the function itself (without calling it) to the checker."
-        )
-    if not callable(fn):
-        return _wrong(f"A function is expected, but got a {type(fn).__name__}.")
+    bad = no_function(fn)
+    if bad is not None:
+        return bad
     for i, (h, Wq, bq) in enumerate(_output_cases()):
         scores = h @ Wq + bq  # (N, T, Q)
         expected = softmax(scores, axis=-1)  # (N, T, Q)
-        copies = (h.copy(), Wq.copy(), bq.copy())
-        out, failure = _call(fn, *copies)
+        out, failure = call_on_copies(fn, (h, Wq, bq), ("h", "Wq", "bq"), "return probs",
+                                      shapes="h is (N, T, H) and Wq is (H, Q)")
         if failure is not None:
             return failure
-        for name, before, after in zip(("h", "Wq", "bq"), (h, Wq, bq), copies):
-            if not np.array_equal(before, after):
-                return _wrong(
-                    f"Your function changed its input `{name}` in place. Compute into a new array instead."
-                )
-        if out is None:
-            return _unsolved("Your function returned None. End it with `return probs`.")
-        a = _as_array(out)
+        atol, rtol = tolerances(out, _ATOL, _RTOL)
+        a = as_array(out)
         if a is not None and a.shape == expected.shape:
             huge = i == 2
             if huge and not np.all(np.isfinite(a)):
-                return _wrong(
+                return CheckResult.wrong(
                     "With large scores (in the hundreds) your softmax returns NaN or inf: exp() overflows. "
                     "Subtract the maximum score of each row before exponentiating; "
                     "the result does not change."
                 )
-            if np.all(np.isfinite(a)) and not _same(a, expected):
+            if np.all(np.isfinite(a)) and not same(a, expected, atol=atol, rtol=rtol):
                 last_axis = "it must run over the classes (the last axis)."
                 candidates = [
                     (scores, "These are the raw scores h @ Wq + bq. Apply the softmax over the classes."),
@@ -121,18 +122,18 @@ def check_ch02_output_probs(fn: Any) -> CheckResult:
                         "Wq is used transposed: in the row convention it is h @ Wq, with Wq of shape (H, Q).",
                     ))
                 for value, message in candidates:
-                    if _same(a, value):
-                        return _wrong(message)
+                    if same(a, value, atol=atol, rtol=rtol):
+                        return CheckResult.wrong(message)
                 sums = a.sum(axis=-1)
-                if not np.allclose(sums, 1.0, atol=1e-6):
-                    return _wrong(
+                if not np.allclose(sums, 1.0, atol=max(atol, 1e-6)):
+                    return CheckResult.wrong(
                         "The entries along the last axis do not sum to 1, "
                         "so they are not probabilities over the classes."
                     )
         result = check_array(out, expected, name="probs", atol=1e-10, rtol=1e-7)
         if not result.passed:
             return result
-    return _correct("Your output layer and softmax match the reference, also for very large scores.")
+    return CheckResult.correct("Your output layer and softmax match the reference, also for very large scores.")
 
 
 # ----------------------------------------------------------------------------
@@ -163,14 +164,12 @@ def check_ch02_torch_rnn_params(answer: Any, D: int, H: int, num_layers: int = 1
     expected = first + (num_layers - 1) * later
     result = check_integer(answer, expected, name=name)
     if result.passed:
-        return _correct(
+        return CheckResult.correct(
             "Two weight matrices and two bias vectors per layer, and the upper layers read H features."
         )
-    if not result.message.startswith(f"`{name}` is too"):  # unsolved, not a whole number ...
-        return result
-    if hasattr(answer, "item") and getattr(answer, "ndim", 0) == 0:  # NumPy or torch scalar
-        answer = answer.item()
-    value = int(answer)
+    value, failure = as_integer(answer, name)
+    if failure is not None:  # unsolved, not a whole number ...
+        return failure
     L = num_layers
     hints: Dict[int, str] = {}
     if L > 1:
@@ -197,7 +196,7 @@ def check_ch02_torch_rnn_params(answer: Any, D: int, H: int, num_layers: int = 1
     hints.setdefault(expected - H * H, "A recurrent matrix weight_hh (H, H) is missing.")
     hints.setdefault(expected - 2 * H, "The bias vectors are missing: two of H entries per layer.")
     if value in hints:
-        return _wrong(hints[value])
+        return CheckResult.wrong(hints[value])
     return result
 
 
@@ -251,41 +250,39 @@ def check_ch02_masked_cross_entropy(answer: Any) -> CheckResult:
     per = cross_entropy(logits, targets, real, reduction="none")  # (N, T), 0 at padding
     expected = float(per.sum() / real.sum())
     name = "loss"
-    a = _as_array(answer)
-    if a is not None and a.size == 1 and np.isfinite(a).all():
-        v = float(a.reshape(()))
-        if not math.isclose(v, expected, rel_tol=1e-6, abs_tol=1e-9):
-            all_steps = cross_entropy(logits, targets)
-            raw = -np.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]  # (N, T)
-            logp_time = log_softmax(logits, axis=1)  # normalised over the wrong axis
-            time_axis = -np.take_along_axis(logp_time, targets[..., None], axis=-1)[..., 0]  # (N, T)
-            n_real = real.sum()
-            wrongs = (
-                (all_steps,
-                 "The padded steps are included. Average only over the real tokens: padding is not data."),
-                (per.sum() / (N * T),
-                 "You summed over the real tokens but divided by N * T, which counts the padded steps too. "
-                 "Divide by the number of real tokens."),
-                (per.sum(),
-                 "That is the sum over the real tokens; the exercise asks for the mean per real token."),
-                (float(np.mean(per.sum(axis=1) / lengths)),
-                 "That is the mean of the per-sequence means, which gives a short sequence's tokens more "
-                 "weight. Average over all real tokens at once."),
-                (expected / math.log(2),
-                 "That is the loss in bits (log base 2). Use the natural logarithm (nats), as torch does."),
-                (float((raw * real).sum() / n_real),
-                 "You used the raw score of the target. Normalise first: use log-softmax "
-                 "(the log-sum-exp of all scores)."),
-                (float((time_axis * real).sum() / n_real),
-                 "The softmax normalises over the time axis; it must normalise over the V classes "
-                 "(the last axis)."),
-            )
-            for value, message in wrongs:
-                if math.isclose(v, float(value), rel_tol=1e-6, abs_tol=1e-9):
-                    return _wrong(message)
+    v = as_number(answer)
+    if v is not None and not near(v, expected):
+        all_steps = cross_entropy(logits, targets)
+        raw = -np.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]  # (N, T)
+        logp_time = log_softmax(logits, axis=1)  # normalised over the wrong axis
+        time_axis = -np.take_along_axis(logp_time, targets[..., None], axis=-1)[..., 0]  # (N, T)
+        n_real = real.sum()
+        wrongs = (
+            (all_steps,
+             "The padded steps are included. Average only over the real tokens: padding is not data."),
+            (per.sum() / (N * T),
+             "You summed over the real tokens but divided by N * T, which counts the padded steps too. "
+             "Divide by the number of real tokens."),
+            (per.sum(),
+             "That is the sum over the real tokens; the exercise asks for the mean per real token."),
+            (float(np.mean(per.sum(axis=1) / lengths)),
+             "That is the mean of the per-sequence means, which gives a short sequence's tokens more "
+             "weight. Average over all real tokens at once."),
+            (expected / math.log(2),
+             "That is the loss in bits (log base 2). Use the natural logarithm (nats), as torch does."),
+            (float((raw * real).sum() / n_real),
+             "You used the raw score of the target. Normalise first: use log-softmax "
+             "(the log-sum-exp of all scores)."),
+            (float((time_axis * real).sum() / n_real),
+             "The softmax normalises over the time axis; it must normalise over the V classes "
+             "(the last axis)."),
+        )
+        for value, message in wrongs:
+            if near(v, value):
+                return CheckResult.wrong(message)
     result = check_scalar(answer, expected, name=name, atol=1e-9, rtol=1e-6)
     if result.passed:
-        return _correct("The mean cross-entropy over the real tokens, in nats.")
+        return CheckResult.correct("The mean cross-entropy over the real tokens, in nats.")
     return result
 
 
@@ -341,8 +338,10 @@ def check_ch02_linear_cell_matrix(answer: Any, W_i2h: Any, W_i2o: Any, T: int) -
     blocks = _cell_blocks(A, B, C, F, T)
     expected = np.concatenate(blocks, axis=1)  # (Q, T*D)
     name = "M"
-    a = _as_array(answer)
-    if a is not None and a.shape == expected.shape and np.isfinite(a).all() and not _same(a, expected):
+    atol, rtol = tolerances(answer, _ATOL, _RTOL)
+    a = as_array(answer)
+    if a is not None and a.shape == expected.shape and np.isfinite(a).all() \
+            and not same(a, expected, atol=atol, rtol=rtol):
         elman = np.concatenate(_cell_blocks(A, B, C, F, T, readout="new"), axis=1)
         no_direct = np.concatenate(blocks[:-1] + [np.zeros_like(C)], axis=1)
         candidates = [
@@ -365,11 +364,11 @@ def check_ch02_linear_cell_matrix(answer: Any, W_i2h: Any, W_i2o: Any, T: int) -
                 "puts the D input columns first.",
             ))
         for value, message in candidates:
-            if _same(a, value):
-                return _wrong(message)
+            if same(a, value, atol=atol, rtol=rtol):
+                return CheckResult.wrong(message)
     result = check_array(answer, expected, name=name, atol=1e-10, rtol=1e-8)
     if result.passed:
-        return _correct(
+        return CheckResult.correct(
             "Every output of the linear cell is this one matrix times the stacked inputs: "
             "the cell is a linear map."
         )

@@ -16,13 +16,23 @@ check_ch03_credit_fraction(f, k, lag)    share of targets that truncated BPTT ca
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Dict
 
 import numpy as np
 
-from rnn_helpers.exercises._common import _call as _common_call
-from rnn_helpers.exercises._common import _as_array, _correct, _same, _unsolved, _wrong
-from rnn_helpers.exercises.feedback import CheckResult, check_array, check_scalar
+from rnn_helpers.exercises.feedback import (
+    CheckResult,
+    as_array,
+    as_number,
+    call_on_copies,
+    check_array,
+    check_scalar,
+    join_names,
+    near,
+    no_function,
+    same,
+    tolerances,
+)
 
 __all__ = [
     "check_ch03_step_backward",
@@ -34,18 +44,7 @@ __all__ = [
 _NAMES = ("dx", "dprev_h", "dWx", "dWh", "db")
 
 
-# ----------------------------------------------------------------------------
-# small helpers: see rnn_helpers.exercises._common
-# ----------------------------------------------------------------------------
-
-
-def _call(fn: Callable, *args):
-    return _common_call(fn, *args, shapes="da is (N, H), Wx is (D, H), Wh is (H, H)")
-
-
-def _join(names: List[str]) -> str:
-    quoted = [f"`{n}`" for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+_ATOL, _RTOL = 1e-8, 1e-6
 
 
 # ----------------------------------------------------------------------------
@@ -155,56 +154,51 @@ def check_ch03_step_backward(fn: Any) -> CheckResult:
     """
     from rnn_helpers.numpy_rnn import rnn_step_backward, rnn_step_forward
 
-    if fn is None or fn is Ellipsis:
-        return _unsolved(
-            "No function yet. Write it, then pass the function itself (without calling it) to the checker."
-        )
-    if not callable(fn):
-        return _wrong(f"A function is expected, but got a {type(fn).__name__}.")
+    bad = no_function(fn)
+    if bad is not None:
+        return bad
     for dnext_h, x, prev_h, Wx, Wh, b in _step_cases():
         next_h, cache = rnn_step_forward(x, prev_h, Wx, Wh, b)  # (N, H)
         expected = dict(zip(_NAMES, rnn_step_backward(dnext_h, cache)))
-        inputs = (dnext_h, x, prev_h, next_h, Wx, Wh)
-        copies = tuple(v.copy() for v in inputs)
-        out, failure = _call(fn, *copies)
+        out, failure = call_on_copies(
+            fn, (dnext_h, x, prev_h, next_h, Wx, Wh), ("dnext_h", "x", "prev_h", "next_h", "Wx", "Wh"),
+            "return dx, dprev_h, dWx, dWh, db", shapes="da is (N, H), Wx is (D, H), Wh is (H, H)")
         if failure is not None:
             return failure
-        for name, before, after in zip(("dnext_h", "x", "prev_h", "next_h", "Wx", "Wh"), inputs, copies):
-            if not np.array_equal(before, after):
-                return _wrong(
-                    f"Your function changed its input `{name}` in place (e.g. with `*=`). "
-                    "Compute into new arrays instead."
-                )
-        if out is None:
-            return _unsolved("Your function returned None. End it with `return dx, dprev_h, dWx, dWh, db`.")
         if not isinstance(out, (tuple, list)) or len(out) != 5:
             got = f"a {type(out).__name__}" if not isinstance(out, (tuple, list)) else f"{len(out)} values"
-            return _wrong(f"Return the five gradients as a tuple (dx, dprev_h, dWx, dWh, db); got {got}.")
+            return CheckResult.wrong(
+                f"Return the five gradients as a tuple (dx, dprev_h, dWx, dWh, db); got {got}.")
         if all(v is None or v is Ellipsis for v in out):
-            return _unsolved("The function returns None for every gradient: fill in its body.")
-        answers = dict(zip(_NAMES, (_as_array(v) for v in out)))
+            return CheckResult.unsolved(
+                message="The function returns None for every gradient: fill in its body.")
+        atol, rtol = tolerances(out, _ATOL, _RTOL)
+        answers = dict(zip(_NAMES, (as_array(v) for v in out)))
 
-        results = {n: check_array(out[i], expected[n], name=n, atol=1e-8, rtol=1e-6)
+        results = {n: check_array(out[i], expected[n], name=n, atol=_ATOL, rtol=_RTOL)
                    for i, n in enumerate(_NAMES)}
         wrong = [n for n in _NAMES if not results[n].passed]
         if not wrong:
             continue
         right = [n for n in _NAMES if n not in wrong]
-        head = f"{_join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong"
-        head += f" ({_join(right)} {'is' if len(right) == 1 else 'are'} right). " if right else ". "
+        head = f"{join_names(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong"
+        head += f" ({join_names(right)} {'is' if len(right) == 1 else 'are'} right). " if right else ". "
 
-        # 1. a wrong tanh' factor spoils every output in a recognisable way
+        # 1. a wrong tanh' factor spoils every output: it must explain all five
         for make_da, message in _DA_MISTAKES:
-            bad = _grads_from_da(make_da(dnext_h, next_h, prev_h), x, prev_h, Wx, Wh)
-            if all(_same(answers[n], bad[n]) for n in wrong):
-                return _wrong(head + message)
-        # 2. one formula at a time
+            bad_grads = _grads_from_da(make_da(dnext_h, next_h, prev_h), x, prev_h, Wx, Wh)
+            if all(same(answers[n], bad_grads[n], atol=atol, rtol=rtol) for n in _NAMES):
+                return CheckResult.wrong(head + message)
+        # 2. one formula per wrong output; each wrong output gets its own diagnosis
         da = dnext_h * (1 - next_h**2)  # (N, H)
-        for name, value, message in _output_mistakes(da, x, prev_h, next_h, Wx, Wh):
-            if name in wrong and value is not None and _same(answers[name], value):
-                return _wrong(head + message)
-        return _wrong(head + f"About `{wrong[0]}`: " + results[wrong[0]].message)
-    return _correct(
+        mistakes = _output_mistakes(da, x, prev_h, next_h, Wx, Wh)
+        notes = []
+        for n in wrong:
+            known = [message for name, value, message in mistakes
+                     if name == n and value is not None and same(answers[n], value, atol=atol, rtol=rtol)]
+            notes.append(known[0] if known else f"About `{n}`: " + results[n].message)
+        return CheckResult.wrong(head + " ".join(notes))
+    return CheckResult.correct(
         "All five gradients match the reference on the hidden test inputs, including the tanh' factor."
     )
 
@@ -271,13 +265,14 @@ def check_ch03_dh0(answer: Any) -> CheckResult:
     expected = _tiny_dh0(p, dh_all)  # (1, H)
     if answer is None or answer is Ellipsis:
         return check_array(answer, expected, name="dh0")
-    a = _as_array(answer)
+    atol, rtol = tolerances(answer, _ATOL, _RTOL)
+    a = as_array(answer)
     if a is not None and a.shape == (H,):
         a = a[None]  # a plain vector is fine
     if a is None or a.shape != expected.shape:
-        return check_array(answer if a is None else a, expected, name="dh0", atol=1e-8, rtol=1e-6)
-    if _same(a, expected):
-        return _correct("That is dL/dh_0: every loss term sent its gradient back through tanh' and Wh.")
+        return check_array(answer if a is None else a, expected, name="dh0", atol=atol, rtol=rtol)
+    if same(a, expected, atol=atol, rtol=rtol):
+        return CheckResult.correct("That is dL/dh_0: every loss term sent its gradient back through tanh' and Wh.")
     only_last = np.zeros_like(dh_all)
     only_last[:, -1] = p["v"]
     only_first = np.zeros_like(dh_all)
@@ -298,9 +293,9 @@ def check_ch03_dh0(answer: Any) -> CheckResult:
         (-expected, "The sign is flipped."),
     )
     for value, message in candidates:
-        if _same(a, value):
-            return _wrong(message)
-    return check_array(a, expected, name="dh0", atol=1e-8, rtol=1e-6)
+        if same(a, value, atol=atol, rtol=rtol):
+            return CheckResult.wrong(message)
+    return check_array(a, expected, name="dh0", atol=atol, rtol=rtol)
 
 
 # ----------------------------------------------------------------------------
@@ -328,27 +323,21 @@ def check_ch03_credit_fraction(answer: Any, k: int, lag: int) -> CheckResult:
     k, lag = int(k), int(lag)
     expected = max(k - lag, 0) / k
     name = "fraction"
-    a = _as_array(answer)
-    if a is not None and a.size == 1 and not isinstance(answer, (bool, np.bool_)):
-        value = float(a.reshape(()))
-
-        def near(x: float) -> bool:
-            return abs(value - x) <= 1e-9 + 1e-6 * abs(x)
-
-        if not near(expected):
-            if value < 0:
-                return _wrong(
-                    f"`{name}` is negative. A share of targets lies between 0 and 1; "
-                    "what happens when the lag is longer than a chunk?"
-                )
-            if lag > 0 and near(min(lag, k) / k):
-                return _wrong(
-                    f"That is the share of targets whose source lies in an *earlier* chunk: "
-                    "the ones truncation cannot teach. The question asks for the others."
-                )
-            if near(max(k - lag + 1, 0) / k) or near(max(k - lag - 1, 0) / k):
-                return _wrong(
-                    f"`{name}` is off by one step. Count the positions p = 0, ..., k-1 of a "
-                    "chunk for which p - lag is still inside the chunk."
-                )
+    value = as_number(answer)
+    if value is not None and not near(value, expected):
+        if value < 0:
+            return CheckResult.wrong(
+                f"`{name}` is negative. A share of targets lies between 0 and 1; "
+                "what happens when the lag is longer than a chunk?"
+            )
+        if lag > 0 and near(value, min(lag, k) / k):
+            return CheckResult.wrong(
+                "That is the share of targets whose source lies in an *earlier* chunk: "
+                "the ones truncation cannot teach. The question asks for the others."
+            )
+        if near(value, max(k - lag + 1, 0) / k) or near(value, max(k - lag - 1, 0) / k):
+            return CheckResult.wrong(
+                f"`{name}` is off by one step. Count the positions p = 0, ..., k-1 of a "
+                "chunk for which p - lag is still inside the chunk."
+            )
     return check_scalar(answer, expected, name=name, atol=1e-9, rtol=1e-6)

@@ -16,13 +16,23 @@ check_ch04_clip_grad_norm(fn)            global norm clipping of a list of gradi
 
 from __future__ import annotations
 
-import math
-from typing import Any, Callable, List, Optional
+from typing import List
 
 import numpy as np
 
-from rnn_helpers.exercises.feedback import CheckResult, check_array, check_scalar
-from rnn_helpers.exercises._common import _as_array, _call, _correct, _error, _no_function, _unsolved, _wrong
+from rnn_helpers.exercises.feedback import (
+    CheckResult,
+    as_array,
+    as_number,
+    call_on_copies,
+    check_array,
+    check_scalar,
+    near,
+    no_function,
+    same,
+    tolerances,
+)
+from rnn_helpers.numpy_rnn import sigmoid
 from rnn_helpers.gradient_flow.elman import clip_grad_norm, get_activation
 
 __all__ = [
@@ -30,11 +40,6 @@ __all__ = [
     "check_ch04_step_jacobian",
     "check_ch04_clip_grad_norm",
 ]
-
-
-# ----------------------------------------------------------------------------
-# small helpers: see rnn_helpers.exercises._common
-# ----------------------------------------------------------------------------
 
 
 # ----------------------------------------------------------------------------
@@ -66,47 +71,41 @@ def check_ch04_bound(answer, W_hh, activation: str, k: int) -> CheckResult:
     rho = float(np.max(np.abs(np.linalg.eigvals(W))))
     fro = float(np.linalg.norm(W, "fro"))
     expected = (gamma * sigma) ** k
-    a = _as_array(answer)
-    if answer is not None and a is not None and a.size == 1 and np.isfinite(a).all():
-        value = float(a.reshape(()))
-
-        def near(x):
-            return math.isclose(value, x, rel_tol=1e-6, abs_tol=0.0)
-
-        if not near(expected):
-            hints = [
-                ((gamma * rho) ** k, (
-                    "You used the spectral radius (the largest |eigenvalue|). The bound needs the "
-                    "largest singular value σ_max = ‖W_hh‖₂ (np.linalg.norm(W, 2)), which is larger "
-                    "for this non-symmetric matrix: ‖W v‖ can exceed |λ| ‖v‖.")),
-                ((gamma * fro) ** k, (
-                    "You used the Frobenius norm. It is also an upper bound, but a looser one; "
-                    "the bound of the chapter uses the spectral norm σ_max = ‖W_hh‖₂.")),
-                ((gamma * sigma ** 2) ** k, (
-                    "σ_max appears squared. σ_max² is the largest eigenvalue of W_hhᵀW_hh: "
-                    "take its square root.")),
-                (gamma * sigma ** k,
-                 "γ appears once per step: raise the product γ·σ_max to the power k."),
-                ((gamma * sigma) ** (k - 1), (
-                    "The exponent is off by one. dh_T/dh_t is a product of T − t = k one-step "
-                    "Jacobians.")),
-                ((gamma * sigma) ** (k + 1), (
-                    "The exponent is off by one. dh_T/dh_t is a product of T − t = k one-step "
-                    "Jacobians.")),
-            ]
-            if gamma != 1.0:
-                hints.insert(0, (sigma ** k, (
-                    f"γ is missing (or taken as 1). For the {act.name} γ = sup |f'(a)| is smaller "
-                    "than 1: find the largest value of its derivative.")))
-                hints.insert(1, (rho ** k, (
-                    "Two slips: γ is missing, and you used the spectral radius instead of the "
-                    "largest singular value σ_max.")))
-            for cand, message in hints:
-                if near(cand):
-                    return _wrong(message)
+    value = as_number(answer)
+    if value is not None and not near(value, expected, atol=0.0):
+        hints = [
+            ((gamma * rho) ** k, (
+                "You used the spectral radius (the largest |eigenvalue|). The bound needs the "
+                "largest singular value σ_max = ‖W_hh‖₂ (np.linalg.norm(W, 2)), which is larger "
+                "for this non-symmetric matrix: ‖W v‖ can exceed |λ| ‖v‖.")),
+            ((gamma * fro) ** k, (
+                "You used the Frobenius norm. It is also an upper bound, but a looser one; "
+                "the bound of the chapter uses the spectral norm σ_max = ‖W_hh‖₂.")),
+            ((gamma * sigma ** 2) ** k, (
+                "σ_max appears squared. σ_max² is the largest eigenvalue of W_hhᵀW_hh: "
+                "take its square root.")),
+            (gamma * sigma ** k,
+             "γ appears once per step: raise the product γ·σ_max to the power k."),
+            ((gamma * sigma) ** (k - 1), (
+                "The exponent is off by one. dh_T/dh_t is a product of T − t = k one-step "
+                "Jacobians.")),
+            ((gamma * sigma) ** (k + 1), (
+                "The exponent is off by one. dh_T/dh_t is a product of T − t = k one-step "
+                "Jacobians.")),
+        ]
+        if gamma != 1.0:
+            hints.insert(0, (sigma ** k, (
+                f"γ is missing (or taken as 1). For the {act.name} γ = sup |f'(a)| is smaller "
+                "than 1: find the largest value of its derivative.")))
+            hints.insert(1, (rho ** k, (
+                "Two slips: γ is missing, and you used the spectral radius instead of the "
+                "largest singular value σ_max.")))
+        for cand, message in hints:
+            if near(value, cand, atol=0.0):
+                return CheckResult.wrong(message)
     result = check_scalar(answer, expected, name=name, atol=0.0, rtol=1e-6)
     if result.passed:
-        return _correct("That is the bound (γ σ_max)^k.")
+        return CheckResult.correct("That is the bound (γ σ_max)^k.")
     return result
 
 
@@ -143,24 +142,21 @@ def check_ch04_step_jacobian(fn) -> CheckResult:
       sigmoid's derivative in place of tanh', a missing batch axis and a
       vector (N, H) instead of a matrix per example.
     """
-    bad = _no_function(fn)
+    bad = no_function(fn)
     if bad is not None:
         return bad
     for a, W in _jacobian_cases():
         N, H = a.shape
         d = 1.0 - np.tanh(a) ** 2  # (N, H)
         expected = d[:, :, None] * W[None]  # (N, H, H)
-        args = (a.copy(), W.copy())
-        out, failure = _call(fn, *args)
+        out, failure = call_on_copies(fn, (a, W), ("a", "W_hh"), "return J",
+                                      shapes="a is (N, H) and W_hh is (H, H)")
         if failure is not None:
             return failure
-        if not (np.array_equal(args[0], a) and np.array_equal(args[1], W)):
-            return _wrong("Your function changed its inputs in place. Compute into new arrays.")
-        if out is None:
-            return _unsolved("Your function returned None. End it with `return J`.")
-        got = _as_array(out)
+        atol, rtol = tolerances(out, 1e-10, 1e-8)
+        got = as_array(out)
         if got is not None and got.shape == (N, H):
-            return _wrong(
+            return CheckResult.wrong(
                 "The result has shape (N, H): one vector per example. The Jacobian dh_k/dh_{k-1} "
                 "is an H × H matrix per example, so J should have shape (N, H, H).")
         result = check_array(out, expected, name="J", atol=1e-10, rtol=1e-8)
@@ -168,7 +164,7 @@ def check_ch04_step_jacobian(fn) -> CheckResult:
             continue
         if got is None or got.shape != expected.shape or not np.all(np.isfinite(got)):
             return result
-        sig = 1.0 / (1.0 + np.exp(-a))
+        sig = sigmoid(a)
         candidates = (
             (np.broadcast_to(W, expected.shape),
              "J equals W_hh for every example: the derivative of tanh, diag(1 − tanh(a)²), is missing."),
@@ -189,10 +185,10 @@ def check_ch04_step_jacobian(fn) -> CheckResult:
             (-expected, "Every entry has the wrong sign: tanh'(a) = 1 − tanh(a)² is positive."),
         )
         for value, message in candidates:
-            if np.allclose(got, value, atol=1e-10, rtol=1e-8):
-                return _wrong(message)
+            if same(got, value, atol=atol, rtol=rtol):
+                return CheckResult.wrong(message)
         return result
-    return _correct("Your Jacobian matches diag(tanh'(a_k)) W_hh on the hidden test inputs.")
+    return CheckResult.correct("Your Jacobian matches diag(tanh'(a_k)) W_hh on the hidden test inputs.")
 
 
 # ----------------------------------------------------------------------------
@@ -231,80 +227,79 @@ def check_ch04_clip_grad_norm(fn) -> CheckResult:
       largest entry used as the size, small gradients scaled up, a wrong final
       norm, NaN for an all-zero gradient and inputs modified in place.
     """
-    bad = _no_function(fn)
+    bad = no_function(fn)
     if bad is not None:
         return bad
     for grads, max_norm, kind in _clip_cases():
-        copies = [g.copy() for g in grads]
-        out, failure = _call(fn, copies, max_norm)
+        out, failure = call_on_copies(fn, (grads, max_norm), ("grads", "max_norm"), "return clipped")
         if failure is not None:
             if kind == "zero" and failure.status == "error":
-                return _error(failure.message + " An all-zero gradient has norm 0: divide by the "
-                              "norm only when it exceeds max_norm.")
+                return CheckResult.error(failure.message + " An all-zero gradient has norm 0: divide by "
+                                         "the norm only when it exceeds max_norm.")
             return failure
-        if any(not np.array_equal(c, g) for c, g in zip(copies, grads)):
-            return _wrong("Your function changed the gradient arrays in place. Return new arrays "
-                          "(e.g. `g * scale`) and leave the inputs as they were.")
-        if out is None:
-            return _unsolved("Your function returned None. End it with `return clipped`.")
         if isinstance(out, np.ndarray) and out.dtype != object:
-            return _wrong("Return a list with one array per gradient (the same shapes as the "
-                          "inputs), not a single array.")
+            return CheckResult.wrong("Return a list with one array per gradient (the same shapes as the "
+                                     "inputs), not a single array.")
         try:
-            got = [_as_array(o) for o in out]
+            items = list(out)
         except TypeError:
-            return _wrong(f"A list of arrays is expected, but got a {type(out).__name__}.")
+            return CheckResult.wrong(f"A list of arrays is expected, but got a {type(out).__name__}.")
+        got = [as_array(o) for o in items]
         if len(got) != len(grads):
-            return _wrong(f"{len(got)} arrays came back for {len(grads)} gradients: return one "
-                          "clipped array per input array.")
+            return CheckResult.wrong(f"{len(got)} arrays came back for {len(grads)} gradients: return "
+                                     "one clipped array per input array.")
         for i, (o, g) in enumerate(zip(got, grads)):
             if o is None or o.shape != g.shape:
                 shape = None if o is None else o.shape
-                return _wrong(f"Array {i} of the result has shape {shape}, but its gradient has "
-                              f"shape {g.shape}. Scale each array; do not reshape or concatenate.")
+                return CheckResult.wrong(
+                    f"Array {i} of the result has shape {shape}, but its gradient has shape "
+                    f"{g.shape}. Scale each array; do not reshape or concatenate.")
+        atol, rtol = tolerances(items, 1e-10, 1e-8)
         flat_out, flat_in = _flat(got), _flat(grads)
         expected = _flat(clip_grad_norm(grads, max_norm))
+        # torch.nn.utils.clip_grad_norm_ divides by (norm + 1e-6): just as right
+        with_eps = flat_in * min(1.0, max_norm / (float(np.linalg.norm(flat_in)) + 1e-6))
         if not np.all(np.isfinite(flat_out)):
             if kind == "zero":
-                return _wrong("An all-zero gradient came back as NaN or inf: you divided by its "
-                              "norm, 0. Only rescale when the norm exceeds max_norm.")
-            return _wrong("The result contains NaN or inf entries.")
-        if np.allclose(flat_out, expected, atol=1e-10, rtol=1e-8):
+                return CheckResult.wrong("An all-zero gradient came back as NaN or inf: you divided by "
+                                         "its norm, 0. Only rescale when the norm exceeds max_norm.")
+            return CheckResult.wrong("The result contains NaN or inf entries.")
+        if same(flat_out, expected, atol=atol, rtol=rtol) or same(flat_out, with_eps, atol=atol, rtol=rtol):
             continue
         norm_in = float(np.linalg.norm(flat_in))
         norm_out = float(np.linalg.norm(flat_out))
         if kind == "small":
             if np.isclose(norm_out, max_norm, rtol=1e-6):
-                return _wrong("A gradient that was already shorter than max_norm was scaled *up* "
+                return CheckResult.wrong("A gradient that was already shorter than max_norm was scaled *up* "
                               "to max_norm. Norm clipping leaves such gradients untouched: the "
                               "factor is min(1, max_norm / ‖g‖).")
-            return _wrong("A gradient shorter than max_norm was changed. Norm clipping leaves it "
+            return CheckResult.wrong("A gradient shorter than max_norm was changed. Norm clipping leaves it "
                           "exactly as it is.")
         if kind == "zero":
-            return _wrong("An all-zero gradient must come back as zeros.")
+            return CheckResult.wrong("An all-zero gradient must come back as zeros.")
         value_clipped = _flat([np.clip(g, -max_norm, max_norm) for g in grads])
         per_array = _flat([g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads])
         by_max = flat_in * (max_norm / np.max(np.abs(flat_in)))
         cos = float(flat_out @ flat_in) / max(norm_out * norm_in, 1e-300)
-        if np.allclose(flat_out, value_clipped, atol=1e-10, rtol=1e-8):
-            return _wrong(
+        if same(flat_out, value_clipped, atol=atol, rtol=rtol):
+            return CheckResult.wrong(
                 "That is value clipping: each entry clamped to [−max_norm, max_norm]. It changes "
                 f"the direction of the gradient (the cosine with the original is {cos:.3f}, not 1). "
                 "Norm clipping multiplies every entry by one common factor.")
-        if np.allclose(flat_out, per_array, atol=1e-10, rtol=1e-8):
-            return _wrong(
+        if same(flat_out, per_array, atol=atol, rtol=rtol):
+            return CheckResult.wrong(
                 "You clipped each array on its own. Norm clipping uses one global norm over all "
                 "arrays together (as torch.nn.utils.clip_grad_norm_ does), so every array is "
                 "scaled by the same factor and the direction of the full gradient is kept.")
-        if np.allclose(flat_out, by_max, atol=1e-10, rtol=1e-8):
-            return _wrong("You measured the size of the gradient by its largest entry. Use the "
+        if same(flat_out, by_max, atol=atol, rtol=rtol):
+            return CheckResult.wrong("You measured the size of the gradient by its largest entry. Use the "
                           "Euclidean norm of all entries of all arrays: sqrt(sum of squares).")
         if cos < 1 - 1e-9:
-            return _wrong(f"The clipped gradient points in another direction than the original "
+            return CheckResult.wrong(f"The clipped gradient points in another direction than the original "
                           f"(cosine {cos:.3f}). Scale all entries by the same positive factor.")
         if norm_out > max_norm * (1 + 1e-6):
-            return _wrong("The direction is right, but the result is still longer than max_norm.")
-        return _wrong("The direction is right, but the length is not: after clipping a long "
+            return CheckResult.wrong("The direction is right, but the result is still longer than max_norm.")
+        return CheckResult.wrong("The direction is right, but the length is not: after clipping a long "
                       "gradient its norm should be exactly max_norm.")
-    return _correct("Long gradients are rescaled to max_norm with their direction kept, and short "
+    return CheckResult.correct("Long gradients are rescaled to max_norm with their direction kept, and short "
                     "ones are left alone.")

@@ -19,14 +19,23 @@ check_ch05_param_count(answer, D, H)        number of parameters of torch.nn.LST
 from __future__ import annotations
 
 import itertools
-import math
-from typing import Any, Callable, Dict, Optional
+from typing import Dict
 
 import numpy as np
 
-from rnn_helpers.exercises.feedback import CheckResult, check_array, check_integer
-from rnn_helpers.exercises._common import _call as _common_call
-from rnn_helpers.exercises._common import _as_array, _correct, _error, _no_function, _unsolved, _wrong
+from rnn_helpers.exercises.feedback import (
+    CheckResult,
+    as_array,
+    as_integer,
+    call_on_copies,
+    call_safely,
+    check_array,
+    check_integer,
+    no_function,
+    same,
+    tolerances,
+)
+from rnn_helpers.numpy_rnn import sigmoid
 from rnn_helpers.numpy_rnn.layout import GATE_NAMES, GATE_ORDERS, GATES
 
 __all__ = [
@@ -37,19 +46,8 @@ __all__ = [
     "check_ch05_param_count",
 ]
 
-_ATOL, _RTOL = 1e-10, 1e-8
-
-
-def _close(a: Optional[np.ndarray], b: np.ndarray) -> bool:
-    return a is not None and a.shape == b.shape and bool(np.allclose(a, b, atol=_ATOL, rtol=_RTOL))
-
-
-def _call(fn: Callable, *args):
-    return _common_call(fn, *args, shapes="x is (N, D) and Wx is (D, 4H), prev_h is (N, H) and Wh is (H, 4H)")
-
-
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
+_ATOL, _RTOL = 1e-10, 1e-8  # for a float64 answer; see feedback.tolerances for float32
+_SHAPES = "x is (N, D) and Wx is (D, 4H), prev_h is (N, H) and Wh is (H, 4H)"
 
 
 def _block(k: int) -> str:
@@ -79,19 +77,21 @@ def _step_cases():
     return cases
 
 
-_ACT = {"sigmoid": _sigmoid, "tanh": np.tanh}
+_ACT = {"sigmoid": sigmoid, "tanh": np.tanh}
 
 
-def _lstm_variant(x, prev_h, prev_c, Wx, Wh, b, order=GATES, acts=None, cell="ok", out="ok"):
+def _lstm_variant(x, prev_h, prev_c, Wx, Wh, b, order=GATES, acts=None, cell="ok", out="ok",
+                  bias=True):
     """The LSTM step with a chosen mistake.
 
+    - bias: False drops b from the pre-activation.
     - order: the gate the learner takes each column block for.
     - acts: {gate: "sigmoid" or "tanh"} overrides.
     - cell: "ok", "no_forget", "no_input", "coupled".
     - out: "ok", "no_tanh", "prev_c", "tanh_outside".
     """
     H = Wh.shape[0]
-    a = x @ Wx + prev_h @ Wh + b  # (N, 4H)
+    a = x @ Wx + prev_h @ Wh + (b if bias else 0.0)  # (N, 4H)
     pre = {gate: a[:, k * H:(k + 1) * H] for k, gate in enumerate(order)}
     act = {"i": "sigmoid", "f": "sigmoid", "g": "tanh", "o": "sigmoid"}
     act.update(acts or {})
@@ -140,6 +140,9 @@ def _step_variants():
     """(kwargs of _lstm_variant, message) for the mistakes the checker recognises."""
     out = []
     names = {"i": "input gate i", "f": "forget gate f", "o": "output gate o"}
+    out.append((dict(bias=False),
+                "The bias b is missing: the pre-activation of all four blocks is "
+                "a = x @ Wx + prev_h @ Wh + b."))
     out.append((dict(acts={"g": "sigmoid"}),
                 "The candidate g uses a sigmoid. It is the value written into the cell and must "
                 "be able to be negative: g = tanh(a_g), columns 2H:3H."))
@@ -180,13 +183,13 @@ def _probe(fn, case, k: int, delta: float = 0.7):
     b2 = b.copy()
     b2[k * H:(k + 1) * H] += delta
     ref0, ref1 = _lstm_variant(*case), _lstm_variant(x, prev_h, prev_c, Wx, Wh, b2)
-    got0, bad0 = _call(fn, *(a.copy() for a in case))
-    got1, bad1 = _call(fn, x.copy(), prev_h.copy(), prev_c.copy(), Wx.copy(), Wh.copy(), b2)
+    got0, bad0 = call_safely(fn, *(a.copy() for a in case))
+    got1, bad1 = call_safely(fn, x.copy(), prev_h.copy(), prev_c.copy(), Wx.copy(), Wh.copy(), b2)
     if bad0 is not None or bad1 is not None:
         return None
     try:
-        g0 = [_as_array(v) for v in got0]
-        g1 = [_as_array(v) for v in got1]
+        g0 = [as_array(v) for v in got0]
+        g1 = [as_array(v) for v in got1]
         return [g1[j] - g0[j] for j in range(2)], [ref1[j] - ref0[j] for j in range(2)]
     except (TypeError, IndexError):
         return None
@@ -211,64 +214,67 @@ def check_ch05_lstm_step(fn) -> CheckResult:
       place; otherwise it probes each gate block and names the one whose
       effect on the outputs is wrong.
     """
-    bad = _no_function(fn)
+    bad = no_function(fn)
     if bad is not None:
         return bad
     for case in _step_cases():
         x, prev_h, prev_c, Wx, Wh, b = case
         N, H = prev_h.shape
-        copies = tuple(a.copy() for a in case)
-        out, failure = _call(fn, *copies)
+        out, failure = call_on_copies(fn, case, ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
+                                      "return next_h, next_c", shapes=_SHAPES)
         if failure is not None:
             return failure
-        if any(not np.array_equal(c, a) for c, a in zip(copies, case)):
-            return _wrong("Your function changed one of its inputs in place. Compute new arrays.")
-        if out is None:
-            return _unsolved("Your function returned None. End it with `return next_h, next_c`.")
         if isinstance(out, (tuple, list)) and len(out) > 0 and all(v is None for v in out):
-            return _unsolved("Your function returned only None values: compute next_h and next_c.")
+            return CheckResult.unsolved(
+                message="Your function returned only None values: compute next_h and next_c.")
         if not isinstance(out, (tuple, list)) or len(out) != 2:
-            arr = _as_array(out)
+            arr = as_array(out)
             shape = None if arr is None else arr.shape
-            return _wrong(f"Return two arrays, `next_h, next_c` (a tuple); got a "
-                          f"{type(out).__name__}{'' if shape is None else f' of shape {shape}'}.")
-        h, c = (_as_array(v) for v in out)
+            return CheckResult.wrong(
+                f"Return two arrays, `next_h, next_c` (a tuple); got a "
+                f"{type(out).__name__}{'' if shape is None else f' of shape {shape}'}.")
+        atol, rtol = tolerances(out, _ATOL, _RTOL)
+
+        def close(a, b):
+            return same(a, b, atol=atol, rtol=rtol)
+
+        h, c = (as_array(v) for v in out)
         for name, v in (("next_h", h), ("next_c", c)):
             if v is None:
-                return _wrong(f"`{name}` is not an array of numbers.")
+                return CheckResult.wrong(f"`{name}` is not an array of numbers.")
             if v.shape != (N, H):
                 msg = f"`{name}` has shape {v.shape}; (N, H) = ({N}, {H}) is expected."
                 if v.shape == (N, 4 * H):
                     msg += " That is the width of all four gates: cut a into blocks of H columns."
-                return _wrong(msg)
+                return CheckResult.wrong(msg)
             if not np.all(np.isfinite(v)):
-                return _wrong(f"`{name}` contains NaN or infinite values.")
+                return CheckResult.wrong(f"`{name}` contains NaN or infinite values.")
         ref_h, ref_c = _lstm_variant(*case)
-        if _close(h, ref_h) and _close(c, ref_c):
+        if close(h, ref_h) and close(c, ref_c):
             continue
-        if _close(h, ref_c) and _close(c, ref_h):
-            return _wrong("The values are right but returned in the wrong order: return "
+        if close(h, ref_c) and close(c, ref_h):
+            return CheckResult.wrong("The values are right but returned in the wrong order: return "
                           "`next_h, next_c` (hidden state first, as the signature says).")
         for kwargs, message in _step_variants():
             vh, vc = _lstm_variant(*case, **kwargs)
-            if _close(h, vh) and _close(c, vc):
-                return _wrong(message)
+            if close(h, vh) and close(c, vc):
+                return CheckResult.wrong(message)
         # not a known mistake: probe the gates one block at a time
-        c_ok, h_ok = _close(c, ref_c), _close(h, ref_h)
+        c_ok, h_ok = close(c, ref_c), close(h, ref_h)
         if c_ok and not h_ok:
             probe = _probe(fn, case, 3)
-            if probe is not None and not _close(probe[0][0], probe[1][0]):
-                return _wrong("next_c is right, so i, f and g are right; next_h is not, and it "
+            if probe is not None and not close(probe[0][0], probe[1][0]):
+                return CheckResult.wrong("next_c is right, so i, f and g are right; next_h is not, and it "
                               "reacts wrongly to the output-gate columns 3H:4H. Check "
                               "o = sigmoid(a[:, 3H:4H]) and next_h = o ⊙ tanh(next_c).")
-            return _wrong("next_c is right, but next_h is not: it should be "
+            return CheckResult.wrong("next_c is right, but next_h is not: it should be "
                           "o ⊙ tanh(next_c) with o = sigmoid(a[:, 3H:4H]).")
         suspects = []
         for k, gate in enumerate(GATES[:3]):
             probe = _probe(fn, case, k)
             if probe is None:
                 break
-            if not _close(probe[0][1], probe[1][1]):
+            if not close(probe[0][1], probe[1][1]):
                 suspects.append(f"{GATE_NAMES[gate]} (columns {_block(k)})")
         msg = "next_c is not right."
         if suspects:
@@ -276,8 +282,8 @@ def check_ch05_lstm_step(fn) -> CheckResult:
                     + ", ".join(suspects) + ". Check those gates and c_t = f ⊙ c_{t-1} + i ⊙ g.")
         else:
             msg += " Check a = x @ Wx + prev_h @ Wh + b and c_t = f ⊙ c_{t-1} + i ⊙ g."
-        return _wrong(msg)
-    return _correct("Both next_h and next_c match an LSTM with gate order i, f, g, o on the "
+        return CheckResult.wrong(msg)
+    return CheckResult.correct("Both next_h and next_c match an LSTM with gate order i, f, g, o on the "
                     "hidden test inputs.")
 
 
@@ -297,7 +303,7 @@ def ch05_backward_case() -> Dict[str, np.ndarray]:
     rng = np.random.default_rng(2000)
     N, H = 2, 3
     a = rng.standard_normal((N, 4 * H))
-    i, f, o = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H] + 1.0), _sigmoid(a[:, 3 * H:])
+    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H] + 1.0), sigmoid(a[:, 3 * H:])
     g = np.tanh(a[:, 2 * H:3 * H])
     prev_c = rng.standard_normal((N, H))
     next_c = f * prev_c + i * g
@@ -323,9 +329,10 @@ def check_ch05_dprev_c(answer) -> CheckResult:
     tc = np.tanh(c)
     through_h = dh * o * (1 - tc ** 2)
     expected = (dc + through_h) * f
-    a = _as_array(answer)
-    if answer is not None and a is not None and a.shape == expected.shape and np.all(np.isfinite(a)) \
-            and not _close(a, expected):
+    atol, rtol = tolerances(answer, _ATOL, _RTOL)
+    a = as_array(answer)
+    if a is not None and a.shape == expected.shape and np.all(np.isfinite(a)) \
+            and not same(a, expected, atol=atol, rtol=rtol):
         hints = [
             (dc * f, "Only the carousel term is there; the path through h_t is missing. c_t also "
                      "feeds h_t = o_t ⊙ tanh(c_t), so the gradient of c_t is "
@@ -350,11 +357,11 @@ def check_ch05_dprev_c(answer) -> CheckResult:
             (dc * f + dh * f, "The path through h_t needs the factors o_t ⊙ (1 − tanh²(c_t))."),
         ]
         for value, message in hints:
-            if _close(a, value):
-                return _wrong(message)
+            if same(a, value, atol=atol, rtol=rtol):
+                return CheckResult.wrong(message)
     result = check_array(answer, expected, name="dprev_c", atol=_ATOL, rtol=_RTOL)
     if result.passed:
-        return _correct("That is dL/dc_{t-1} = (dnext_c + dnext_h ⊙ o ⊙ (1 − tanh²(c_t))) ⊙ f_t.")
+        return CheckResult.correct("That is dL/dc_{t-1} = (dnext_c + dnext_h ⊙ o ⊙ (1 − tanh²(c_t))) ⊙ f_t.")
     return result
 
 
@@ -372,13 +379,14 @@ def _tf1_case():
     return kernel, bias, D, 1.0
 
 
-def _match_blocks(W: np.ndarray, ref_blocks) -> list:
+def _match_blocks(W: np.ndarray, ref_blocks, atol: float, rtol: float) -> list:
     """For each of the 4 row blocks of W (4H, n), the index of the equal reference block or None."""
     H = W.shape[0] // 4
     found = []
     for k in range(4):
         blk = W[k * H:(k + 1) * H]
-        found.append(next((j for j, r in enumerate(ref_blocks) if _close(blk, r)), None))
+        found.append(next((j for j, r in enumerate(ref_blocks) if same(blk, r, atol=atol, rtol=rtol)),
+                          None))
     return found
 
 
@@ -418,80 +426,104 @@ def check_ch05_tf1_to_torch(fn) -> CheckResult:
       the missing run-time forget bias, and the forget bias added to the
       wrong block.
     """
-    bad = _no_function(fn)
+    bad = no_function(fn)
     if bad is not None:
         return bad
     kernel, bias, D, fb = _tf1_case()
     H = kernel.shape[1] // 4
-    args = (kernel.copy(), bias.copy(), D, fb)
-    out, failure = _call(fn, *args)
+    out, failure = call_on_copies(fn, (kernel, bias, D, fb), ("kernel", "bias", "input_size", "forget_bias"),
+                                  "return weight_ih, weight_hh, bias_ih")
     if failure is not None:
         return failure
-    if not (np.array_equal(args[0], kernel) and np.array_equal(args[1], bias)):
-        return _wrong("Your function changed the TF1 arrays in place. Return new arrays.")
-    if out is None:
-        return _unsolved("Your function returned None. End it with "
-                         "`return weight_ih, weight_hh, bias_ih`.")
     if isinstance(out, (tuple, list)) and len(out) > 0 and all(v is None for v in out):
-        return _unsolved("Your function returned only None values: compute weight_ih, weight_hh "
-                         "and bias_ih.")
+        return CheckResult.unsolved(message="Your function returned only None values: compute "
+                                            "weight_ih, weight_hh and bias_ih.")
     if not isinstance(out, (tuple, list)) or len(out) not in (3, 4):
-        return _wrong("Return a tuple `(weight_ih, weight_hh, bias_ih)` (or with `bias_hh` as a "
-                      "fourth entry).")
-    arrays = [_as_array(v) for v in out]
+        return CheckResult.wrong("Return a tuple `(weight_ih, weight_hh, bias_ih)` (or with `bias_hh` "
+                                 "as a fourth entry).")
+    atol, rtol = tolerances(out, _ATOL, _RTOL)
+
+    def close(a, b):
+        return same(a, b, atol=atol, rtol=rtol)
+
+    arrays = [as_array(v) for v in out]
     if any(v is None for v in arrays):
-        return _wrong("Every entry of the returned tuple should be an array of numbers.")
+        return CheckResult.wrong("Every entry of the returned tuple should be an array of numbers.")
     w_ih, w_hh, b = arrays[0], arrays[1], arrays[2]
+    b_parts = None
     if len(arrays) == 4:
         if arrays[3].shape != b.shape:
-            return _wrong(f"`bias_hh` has shape {arrays[3].shape}, `bias_ih` {b.shape}; both are (4H,).")
+            return CheckResult.wrong(
+                f"`bias_hh` has shape {arrays[3].shape}, `bias_ih` {b.shape}; both are (4H,).")
+        b_parts = (b, arrays[3])
         b = b + arrays[3]
     # shapes
     want = {"weight_ih": (4 * H, D), "weight_hh": (4 * H, H), "bias": (4 * H,)}
     got = {"weight_ih": w_ih.shape, "weight_hh": w_hh.shape, "bias": b.shape}
     if got["weight_ih"] == (D, 4 * H) or got["weight_hh"] == (H, 4 * H):
-        return _wrong("The weights are not transposed. TensorFlow computes [x, h] @ kernel with "
-                      "kernel (D + H, 4H); torch.nn.LSTM stores weight_ih_l0 as (4H, D) and "
-                      "weight_hh_l0 as (4H, H) and computes x @ W.T.")
+        return CheckResult.wrong(
+            "The weights are not transposed. TensorFlow computes [x, h] @ kernel with "
+            "kernel (D + H, 4H); torch.nn.LSTM stores weight_ih_l0 as (4H, D) and "
+            "weight_hh_l0 as (4H, H) and computes x @ W.T.")
     if got["weight_ih"] == (4 * H, H) and got["weight_hh"] == (4 * H, D):
-        return _wrong("weight_ih and weight_hh are swapped: the first D = input_size rows of "
-                      "the TF1 kernel multiply x, the last H rows multiply h.")
+        return CheckResult.wrong("weight_ih and weight_hh are swapped: the first D = input_size rows of "
+                                 "the TF1 kernel multiply x, the last H rows multiply h.")
     for name in want:
         if got[name] != want[name]:
-            return _wrong(f"`{name}` has shape {got[name]}, but torch.nn.LSTM needs "
-                          f"{want[name]}: (4H, D) for weight_ih, (4H, H) for weight_hh.")
+            return CheckResult.wrong(f"`{name}` has shape {got[name]}, but torch.nn.LSTM needs "
+                                     f"{want[name]}: (4H, D) for weight_ih, (4H, H) for weight_hh.")
     tf_x = [kernel[:D, j * H:(j + 1) * H].T for j in range(4)]  # (H, D) each
     tf_h = [kernel[D:, j * H:(j + 1) * H].T for j in range(4)]  # (H, H) each
     for name, W, blocks in (("weight_ih", w_ih, tf_x), ("weight_hh", w_hh, tf_h)):
-        found = _match_blocks(W, blocks)
+        found = _match_blocks(W, blocks, atol, rtol)
         if found != [0, 2, 1, 3]:
             if all(j is None for j in found):
                 other = tf_h if name == "weight_ih" else tf_x
-                if D == H or _match_blocks(W, other) == [None] * 4:
-                    return _wrong(f"No block of `{name}` matches a block of the TF1 kernel. Take "
-                                  "rows [:input_size] of the kernel for weight_ih and the rest for "
-                                  "weight_hh, transpose, and reorder the gate blocks.")
-            return _wrong(_mapping_message(name, found))
+                if D == H or _match_blocks(W, other, atol, rtol) == [None] * 4:
+                    return CheckResult.wrong(
+                        f"No block of `{name}` matches a block of the TF1 kernel. Take "
+                        "rows [:input_size] of the kernel for weight_ih and the rest for "
+                        "weight_hh, transpose, and reorder the gate blocks.")
+            return CheckResult.wrong(_mapping_message(name, found))
     tf_b = [bias[j * H:(j + 1) * H] for j in range(4)]
     ok = [tf_b[0], tf_b[2] + fb, tf_b[1], tf_b[3]]
-    if all(_close(b[k * H:(k + 1) * H], ok[k]) for k in range(4)):
-        return _correct("The weights, the gate order and the run-time forget bias all carry over: "
-                        "torch.nn.LSTM with these parameters computes what the TF1 cell computed.")
-    if _close(b[H:2 * H], tf_b[2]) and all(_close(b[k * H:(k + 1) * H], ok[k]) for k in (0, 2, 3)):
-        return _wrong("The weights are right, but the forget gate's bias is missing the TF1 cell's "
-                      "forget_bias. TF1 adds it at run time, sigmoid(f + forget_bias), so it is not "
-                      "in the stored bias; PyTorch has no such argument, so add it to the f block.")
+
+    def block(v, k):
+        return v[k * H:(k + 1) * H]
+
+    if all(close(block(b, k), ok[k]) for k in range(4)):
+        return CheckResult.correct(
+            "The weights, the gate order and the run-time forget bias all carry over: "
+            "torch.nn.LSTM with these parameters computes what the TF1 cell computed.")
+    others_ok = all(close(block(b, k), ok[k]) for k in (0, 2, 3))
+    if others_ok and close(block(b, 1), tf_b[2]):
+        return CheckResult.wrong(
+            "The weights are right, but the forget gate's bias is missing the TF1 cell's "
+            "forget_bias. TF1 adds it at run time, sigmoid(f + forget_bias), so it is not "
+            "in the stored bias; PyTorch has no such argument, so add it to the f block.")
+    if others_ok and close(block(b, 1), tf_b[2] + 2 * fb):
+        if b_parts is not None and all(np.all(block(part, 1) != 0) for part in b_parts):
+            return CheckResult.wrong(
+                "forget_bias is counted twice: you added it to the forget block of both bias_ih "
+                "and bias_hh. torch.nn.LSTM adds the two vectors, so the forget gate sees "
+                "forget_bias twice. Add it to one of them only.")
+        return CheckResult.wrong("forget_bias is added twice to the forget block; once is enough.")
+    if b_parts is not None and all(close(block(b, k), 2 * ok[k]) for k in range(4)):
+        return CheckResult.wrong(
+            "The bias is counted twice: bias_ih and bias_hh both hold it, and torch.nn.LSTM adds "
+            "the two vectors. Put it in bias_ih and set bias_hh to zero.")
     for k in (0, 2, 3):
-        if _close(b[H:2 * H], tf_b[2]) and _close(b[k * H:(k + 1) * H], ok[k] + fb):
-            return _wrong(f"forget_bias was added to rows {_block(k)} (PyTorch's {_TORCH[k]}), "
-                          "but it belongs to the forget gate, rows H:2H.")
+        if close(block(b, 1), tf_b[2]) and close(block(b, k), ok[k] + fb):
+            return CheckResult.wrong(f"forget_bias was added to rows {_block(k)} (PyTorch's {_TORCH[k]}), "
+                                     "but it belongs to the forget gate, rows H:2H.")
     tf_order = [np.concatenate([tf_b[0], tf_b[1], tf_b[2] + extra, tf_b[3]]) for extra in (0.0, fb)]
     tf_order.append(np.concatenate([tf_b[0], tf_b[1] + fb, tf_b[2], tf_b[3]]))
-    if any(_close(b, v) for v in tf_order):
-        return _wrong("The weights are right, but `bias` keeps TensorFlow 1's block order i, j, f, o. "
-                      "Reorder it like the weights (i, f, g, o) and add forget_bias to the f block.")
-    return _wrong("The weights are right; the bias is not. Reorder it like the weights' blocks and "
-                  "add forget_bias to the forget gate's block.")
+    if any(close(b, v) for v in tf_order):
+        return CheckResult.wrong(
+            "The weights are right, but `bias` keeps TensorFlow 1's block order i, j, f, o. "
+            "Reorder it like the weights (i, f, g, o) and add forget_bias to the f block.")
+    return CheckResult.wrong("The weights are right; the bias is not. Reorder it like the weights' "
+                             "blocks and add forget_bias to the forget gate's block.")
 
 
 # ----------------------------------------------------------------------------
@@ -525,15 +557,11 @@ def check_ch05_param_count(answer, D: int, H: int) -> CheckResult:
         4 * (D * D + H * H + 2 * H): "weight_ih_l0 has 4H × D entries: H rows per gate, D columns.",
         4 * (2 * D * H + 2 * H): "weight_hh_l0 is 4H × H, so it contributes 4H² entries.",
     }
-    if answer is not None and not isinstance(answer, (bool, np.bool_)):
-        try:
-            value = float(answer.item() if hasattr(answer, "item") else answer)
-        except (TypeError, ValueError):
-            value = None
-        if value is not None and math.isfinite(value) and value != expected and value in hints:
-            return _wrong(hints[int(value)])
+    value, _ = as_integer(answer, "n_params")
+    if value is not None and value != expected and value in hints:
+        return CheckResult.wrong(hints[value])
     result = check_integer(answer, expected, name="n_params")
     if result.passed:
-        return _correct("4 (DH + H² + 2H): four blocks, each with its input weights, recurrent "
+        return CheckResult.correct("4 (DH + H² + 2H): four blocks, each with its input weights, recurrent "
                         "weights and two bias vectors.")
     return result

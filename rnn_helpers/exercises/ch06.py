@@ -16,14 +16,26 @@ check_ch06_flip_convention(params)         its parameters for torch.nn.GRU
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from rnn_helpers.exercises.feedback import CheckResult, as_float_array, call_safely, check_array, check_integer
-from rnn_helpers.exercises._common import _correct, _unsolved, _wrong
-from rnn_helpers.numpy_rnn.gru_variants import count_parameters, gru_step_variant
+from rnn_helpers.exercises.feedback import (
+    CheckResult,
+    as_array,
+    as_integer,
+    call_on_copies,
+    check_array,
+    check_integer,
+    join_names,
+    no_function,
+    read_array,
+    same,
+    tolerances,
+)
 from rnn_helpers.numpy_rnn import sigmoid
+from rnn_helpers.numpy_rnn.gru_variants import count_parameters, gru_step_variant
 
 __all__ = [
     "check_ch06_gru_param_count",
@@ -33,8 +45,8 @@ __all__ = [
 ]
 
 
-def _same(a: np.ndarray, b: np.ndarray, atol: float = 1e-9, rtol: float = 1e-7) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, atol=atol, rtol=rtol))
+_ATOL, _RTOL = 1e-9, 1e-7  # for a float64 answer; see feedback.tolerances for float32
+_GATE_NAMES = {"r": "reset gate", "z": "update gate", "n": "candidate"}
 
 
 # ----------------------------------------------------------------------------
@@ -64,15 +76,13 @@ def check_ch06_gru_param_count(answer: Any, D: int, H: int) -> CheckResult:
     expected = count_parameters("gru", D, H)
     result = check_integer(answer, expected, name=name)
     if result.passed:
-        return _correct(
+        return CheckResult.correct(
             "Three gate blocks (r, z, n), each with an input matrix, a recurrent matrix "
             "and two bias vectors."
         )
-    if not result.message.startswith(f"`{name}` is too"):  # unsolved, not a whole number ...
-        return result
-    if hasattr(answer, "item") and getattr(answer, "ndim", 0) == 0:
-        answer = answer.item()
-    value = int(answer)
+    value, failure = as_integer(answer, name)
+    if failure is not None:  # unsolved, not a whole number ...
+        return failure
     hints: Dict[int, str] = {}
 
     def add(count: int, message: str) -> None:
@@ -104,8 +114,8 @@ def check_ch06_gru_param_count(answer: Any, D: int, H: int) -> CheckResult:
     add(3 * (H * D + H * H), "The biases are missing: bias_ih_l0 and bias_hh_l0 have 3H entries each.")
     add(3 * (2 * H * D + 2 * H), "The recurrent matrices multiply h_{t-1}, which has H entries: they are H x H.")
     if value in hints:
-        return _wrong(hints[value])
-    return _wrong(
+        return CheckResult.wrong(hints[value])
+    return CheckResult.wrong(
         f"`{name}` is too {'large' if value > expected else 'small'}. List weight_ih_l0, "
         "weight_hh_l0, bias_ih_l0 and bias_hh_l0 with their shapes, then add up the entries."
     )
@@ -131,52 +141,96 @@ def _step_cases() -> List[Tuple[np.ndarray, ...]]:
     return cases
 
 
-def _step_slips(x, prev_h, Wx, Wh, bx, bh) -> List[Tuple[np.ndarray, str]]:
-    """Typical wrong versions of one torch-convention GRU step, with a diagnosis each."""
+def _gru_slip(x, prev_h, Wx, Wh, bx, bh, order="rzn", reset="after", z_old=True, use_bx=True,
+              use_bh=True, r_on="h", act=np.tanh, use_r=True, use_z=True):
+    """One GRU step with chosen mistakes (the defaults give torch.nn.GRU).
+
+    - order: the gates the learner takes the three column blocks for, e.g. "rnz"
+    - reset: "after" (r * (h Wh_n + bh_n)) or "before" ((r * h) Wh_n + bh_n)
+    - r_on: what the reset gate scales: "h" (right), "x" (x Wx_n + bx_n
+      instead), "both" (the whole sum) or "h_no_bias" (h Wh_n, with bh_n outside)
+    - use_bx, use_bh: False drops that bias vector
+    - act: the candidate's activation; use_r, use_z: False ignores that gate
+    """
     H = Wh.shape[0]
+    bx = bx if use_bx else np.zeros_like(bx)
+    bh = bh if use_bh else np.zeros_like(bh)
     ax = x @ Wx + bx  # (N, 3H)
     ah = prev_h @ Wh + bh  # (N, 3H)
-    r = sigmoid(ax[:, :H] + ah[:, :H])
-    z = sigmoid(ax[:, H : 2 * H] + ah[:, H : 2 * H])
-    r_swapped, z_swapped = z, r  # blocks read in the order z, r, n
-    n_true = np.tanh(ax[:, 2 * H :] + r * ah[:, 2 * H :])
+    col = {gate: slice(k * H, (k + 1) * H) for k, gate in enumerate(order)}
+    r = sigmoid(ax[:, col["r"]] + ah[:, col["r"]]) if use_r else 1.0  # (N, H)
+    z = sigmoid(ax[:, col["z"]] + ah[:, col["z"]])  # (N, H)
+    xn, hn, n_cols = ax[:, col["n"]], ah[:, col["n"]], col["n"]  # (N, H) each
+    if reset == "before":
+        a_n = xn + (r * prev_h) @ Wh[:, n_cols] + bh[n_cols]
+    elif r_on == "x":
+        a_n = r * xn + hn
+    elif r_on == "both":
+        a_n = r * (xn + hn)
+    elif r_on == "h_no_bias":
+        a_n = xn + r * (prev_h @ Wh[:, n_cols]) + bh[n_cols]
+    else:
+        a_n = xn + r * hn
+    n = act(a_n)
+    if not use_z:
+        return n
+    return z * prev_h + (1 - z) * n if z_old else (1 - z) * prev_h + z * n
 
-    def mix(zz, n):
-        return zz * prev_h + (1 - zz) * n
 
-    before = gru_step_variant(x, prev_h, Wx, Wh, bx, bh, reset="before")
-    swapped = gru_step_variant(x, prev_h, Wx, Wh, bx, bh, z_weighs="new")
-    both = gru_step_variant(x, prev_h, Wx, Wh, bx, bh, reset="before", z_weighs="new")
-    hn = prev_h @ Wh[:, 2 * H :]  # (N, H), without bh_n
-    return [
-        (before, (
+def _order_message(order: str) -> str:
+    """Name the blocks that a learner reading the gates in ``order`` misplaced."""
+    cols = ("[0, H)", "[H, 2H)", "[2H, 3H)")
+    parts = [f"columns {cols[k]} as the {_GATE_NAMES[gate]}"
+             for k, gate in enumerate(order) if gate != "rzn"[k]]
+    return ("The gate blocks are read in the wrong order (" + ", ".join(order) + "): your code "
+            "takes " + " and ".join(parts) + ". PyTorch stacks them as r, z, n: columns [0, H) "
+            "are the reset gate, [H, 2H) the update gate, [2H, 3H) the candidate.")
+
+
+def _step_slips() -> List[Tuple[Dict[str, Any], str]]:
+    """Typical wrong versions of a torch-convention GRU step: (kwargs of _gru_slip, diagnosis)."""
+    slips = [
+        (dict(reset="before"), (
             "The reset gate is applied before the matrix product, tanh(... + (r * h) Wh_n + bh_n): "
             "that is the GRU of Cho et al. (2014). torch.nn.GRU multiplies r with the finished "
             "product and its bias, r * (h Wh_n + bh_n)."
         )),
-        (swapped, (
+        (dict(z_old=False), (
             "z and 1 - z are swapped. In torch.nn.GRU (and in Cho et al. 2014) z keeps the old "
             "state: h = z * h_prev + (1 - z) * n."
         )),
-        (both, (
+        (dict(reset="before", z_old=False), (
             "Two differences from torch.nn.GRU: the reset gate acts before the product (apply it to "
             "h Wh_n + bh_n instead) and z and 1 - z are swapped (z should weigh the old state)."
         )),
-        (mix(z, np.tanh(ax[:, 2 * H :] + r * hn + bh[2 * H :])), (
+        (dict(r_on="h_no_bias"), (
             "bh_n is added outside the reset product. In torch.nn.GRU the reset gate multiplies "
             "h Wh_n + bh_n, bias included."
         )),
-        (mix(z_swapped, np.tanh(ax[:, 2 * H :] + r_swapped * ah[:, 2 * H :])), (
-            "The gate blocks are read in the wrong order. PyTorch stacks them as r, z, n: "
-            "columns [0, H) are the reset gate, [H, 2H) the update gate, [2H, 3H) the candidate."
+        (dict(r_on="x"), (
+            "The reset gate scales the input part x Wx_n + bx_n. It belongs to the recurrent part: "
+            "n = tanh(x Wx_n + bx_n + r * (h Wh_n + bh_n)), so that r decides how much of the old "
+            "state enters the candidate."
         )),
-        (mix(z, ax[:, 2 * H :] + r * ah[:, 2 * H :]), "The tanh of the candidate n is missing."),
-        (mix(z, sigmoid(ax[:, 2 * H :] + r * ah[:, 2 * H :])),
-         "The candidate n uses tanh; the sigmoid belongs to the gates r and z."),
-        (mix(z, np.tanh(ax[:, 2 * H :] + ah[:, 2 * H :])),
-         "The reset gate is not used: the candidate must see r * (h Wh_n + bh_n)."),
-        (n_true, "The update gate is not used: h = z * h_prev + (1 - z) * n, not n alone."),
+        (dict(r_on="both"), (
+            "The reset gate scales the whole sum, input part included. Only the recurrent part is "
+            "reset: n = tanh(x Wx_n + bx_n + r * (h Wh_n + bh_n))."
+        )),
+        (dict(use_bx=False), "The input bias bx is missing: it adds to all three blocks."),
+        (dict(use_bh=False), (
+            "The recurrent bias bh is missing: it adds to all three blocks, and its candidate block "
+            "bh_n sits inside the reset product."
+        )),
+        (dict(use_bx=False, use_bh=False), "Both bias vectors, bx and bh, are missing."),
+        (dict(act=lambda a: a), "The tanh of the candidate n is missing."),
+        (dict(act=sigmoid), "The candidate n uses tanh; the sigmoid belongs to the gates r and z."),
+        (dict(use_r=False), "The reset gate is not used: the candidate must see r * (h Wh_n + bh_n)."),
+        (dict(use_z=False), "The update gate is not used: h = z * h_prev + (1 - z) * n, not n alone."),
     ]
+    for order in itertools.permutations("rzn"):
+        if order != tuple("rzn"):
+            slips.append((dict(order="".join(order)), _order_message("".join(order))))
+    return slips
 
 
 def check_ch06_gru_step(fn: Any) -> CheckResult:
@@ -198,37 +252,28 @@ def check_ch06_gru_step(fn: Any) -> CheckResult:
       the reset, the gate blocks in the wrong order, a missing tanh, a sigmoid
       candidate, an unused reset or update gate, and inputs modified in place.
     """
-    if fn is None or fn is Ellipsis:
-        return _unsolved(
-            "No function yet. Write it, then pass the function itself (without calling it) to the checker."
-        )
-    if not callable(fn):
-        return _wrong(f"A function is expected, but got a {type(fn).__name__}.")
+    bad = no_function(fn)
+    if bad is not None:
+        return bad
     for case in _step_cases():
         expected = gru_step_variant(*case)  # (N, H), reset after, z keeps the old state
-        copies = tuple(v.copy() for v in case)
-        out, failure = call_safely(fn, *copies)
+        out, failure = call_on_copies(fn, case, ("x", "prev_h", "Wx", "Wh", "bx", "bh"),
+                                      "return next_h", shapes="x is (N, D), Wx is (D, 3H), Wh is (H, 3H)")
         if failure is not None:
             return failure
-        for arg, before, after in zip(("x", "prev_h", "Wx", "Wh", "bx", "bh"), case, copies):
-            if not np.array_equal(before, after):
-                return _wrong(
-                    f"Your function changed its input `{arg}` in place. Compute into a new array instead."
-                )
-        if out is None:
-            return _unsolved("Your function returned None. End it with `return next_h`.")
         if isinstance(out, tuple) and len(out) >= 1:
             out = out[0]
-        result = check_array(out, expected, name="next_h", atol=1e-9, rtol=1e-7)
+        result = check_array(out, expected, name="next_h", atol=_ATOL, rtol=_RTOL)
         if result.passed:
             continue
-        a, problem = as_float_array(out)
-        if problem is None and a.shape == expected.shape and np.all(np.isfinite(a)):
-            for value, message in _step_slips(*case):
-                if _same(a, value):
-                    return _wrong(message)
+        atol, rtol = tolerances(out, _ATOL, _RTOL)
+        a = as_array(out)
+        if a is not None and a.shape == expected.shape and np.all(np.isfinite(a)):
+            for kwargs, message in _step_slips():
+                if same(a, _gru_slip(*case, **kwargs), atol=atol, rtol=rtol):
+                    return CheckResult.wrong(message)
         return result
-    return _correct("Your step matches torch.nn.GRU's equations on the hidden test inputs.")
+    return CheckResult.correct("Your step matches torch.nn.GRU's equations on the hidden test inputs.")
 
 
 # ----------------------------------------------------------------------------
@@ -258,18 +303,18 @@ def ch06_new_convention_params() -> Tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 def _as_param_tuple(answer: Any) -> Tuple[Optional[List[np.ndarray]], Optional[CheckResult]]:
     if answer is None or answer is Ellipsis:
-        return None, _unsolved("`params` is still `None`. Replace it with a tuple (Wx, Wh, bx, bh).")
+        return None, CheckResult.unsolved(message="`params` is still `None`. Replace it with a tuple (Wx, Wh, bx, bh).")
     if isinstance(answer, (str, bytes, dict)) or not isinstance(answer, (tuple, list)):
-        return None, _wrong(
+        return None, CheckResult.wrong(
             f"`params` should be a tuple (Wx, Wh, bx, bh) of four arrays, not a {type(answer).__name__}."
         )
     if len(answer) != 4:
-        return None, _wrong(f"`params` should hold four arrays (Wx, Wh, bx, bh); it holds {len(answer)}.")
+        return None, CheckResult.wrong(f"`params` should hold four arrays (Wx, Wh, bx, bh); it holds {len(answer)}.")
     arrays = []
     for name, item in zip(("Wx", "Wh", "bx", "bh"), answer):
-        a, problem = as_float_array(item)
-        if problem is not None:
-            return None, _wrong(f"`{name}` should be an array of numbers, but {problem}.")
+        a, failure = read_array(item, name)
+        if failure is not None:
+            return None, failure
         arrays.append(a)
     return arrays, None
 
@@ -298,20 +343,22 @@ def check_ch06_flip_convention(answer: Any) -> CheckResult:
         return failure
     for name, a, want in zip(("Wx", "Wh", "bx", "bh"), arrays, params):
         if a.shape != want.shape:
-            return _wrong(
+            return CheckResult.wrong(
                 f"`{name}` has shape {tuple(a.shape)}, but shape {tuple(want.shape)} is expected: "
                 "only signs change, never shapes."
             )
         if not np.all(np.isfinite(a)):
-            return _wrong(f"`{name}` contains NaN or infinite entries.")
+            return CheckResult.wrong(f"`{name}` contains NaN or infinite entries.")
     H = params[1].shape[0]
     rng = np.random.default_rng(20240608)
     x = rng.standard_normal((6, params[0].shape[0]))  # (N, D)
     h = np.tanh(rng.standard_normal((6, H)))  # (N, H)
     target = gru_step_variant(x, h, *params, z_weighs="new")  # (N, H)
     got = gru_step_variant(x, h, *arrays, z_weighs="old")
-    if _same(got, target, atol=1e-10, rtol=1e-8):
-        return _correct("With these parameters torch.nn.GRU computes exactly your colleague's GRU.")
+    atol, rtol = tolerances(answer, 1e-10, 1e-8)
+    p_atol, p_rtol = tolerances(answer, 1e-12, 1e-10)  # for comparing parameters
+    if same(got, target, atol=atol, rtol=rtol):
+        return CheckResult.correct("With these parameters torch.nn.GRU computes exactly your colleague's GRU.")
 
     def negate(block: slice, which=(0, 1, 2, 3)):
         out = [p.copy() for p in params]
@@ -343,6 +390,19 @@ def check_ch06_flip_convention(answer: Any) -> CheckResult:
         (negate(slice(0, H)),
          "You negated the reset gate's block (the first H columns); the update gate is the middle one."),
     ]
+    # any other part of the four arrays negated in the z block, the rest left alone
+    names = ("Wx", "Wh", "bx", "bh")
+    for size in (1, 2, 3):
+        for which in itertools.combinations(range(4), size):
+            if which in ((0, 1), (0, 1, 2), (0, 1, 3)):
+                continue
+            done = join_names([names[i] for i in which])
+            left = join_names([names[i] for i in range(4) if i not in which])
+            slips.append((negate(z_block, which), (
+                f"Only the z block of {done} is negated, not that of {left}. All four add to the "
+                "update gate's pre-activation a, and 1 - sigma(a) = sigma(-a) needs all of a "
+                "negated: the z block of Wx, Wh, bx and bh."
+            )))
     one_minus = [p.copy() for p in params]
     for p in one_minus:
         p[..., z_block] = 1 - p[..., z_block]
@@ -351,16 +411,16 @@ def check_ch06_flip_convention(answer: Any) -> CheckResult:
         "Negate the z block's weights and biases."
     )))
     for candidate, message in slips:
-        if all(_same(a, c, atol=1e-12, rtol=1e-10) for a, c in zip(arrays, candidate)):
-            return _wrong(message)
+        if all(same(a, c, atol=p_atol, rtol=p_rtol) for a, c in zip(arrays, candidate)):
+            return CheckResult.wrong(message)
     for name, a, want in zip(("Wx", "Wh", "bx", "bh"), arrays, params):
         for block, label in ((slice(0, H), "r"), (n_block, "n")):
-            if not _same(a[..., block], want[..., block], atol=1e-12, rtol=1e-10):
-                return _wrong(
+            if not same(a[..., block], want[..., block], atol=p_atol, rtol=p_rtol):
+                return CheckResult.wrong(
                     f"The {label} block of `{name}` has changed. Only the update gate's block "
                     "(columns or entries H to 2H) needs new values."
                 )
-    return _wrong(
+    return CheckResult.wrong(
         "With these parameters torch.nn.GRU does not compute your colleague's GRU. Use "
         "1 - sigma(a) = sigma(-a) on the update gate's pre-activation."
     )

@@ -15,13 +15,25 @@ check_ch07_param_count(answer, V, E, H, cell)    trainable parameters of the cha
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 
-from rnn_helpers.exercises.feedback import CheckResult, as_float_array, check_array, check_integer, \
-    check_scalar
-from rnn_helpers.exercises._common import _correct, _error, _no_function, _unsolved, _wrong
+from rnn_helpers.argcheck import check_choice
+from rnn_helpers.exercises.feedback import (
+    CheckResult,
+    as_float_array,
+    as_number,
+    call_on_copies,
+    check_array,
+    check_integer,
+    check_scalar,
+    near,
+    no_function,
+    same,
+    tolerances,
+)
+from rnn_helpers.numpy_rnn.losses import softmax
 
 __all__ = [
     "KN_TEXT",
@@ -39,18 +51,8 @@ KN_DISCOUNT = 0.75
 KN_CONTEXT = "r"
 
 
-def _number(value: Any) -> Optional[float]:
-    """A finite float from a learner's scalar, or None."""
-    if value is None or isinstance(value, (bool, np.bool_, str, bytes)):
-        return None
-    arr, problem = as_float_array(value)
-    if problem is not None or arr.size != 1 or not np.isfinite(arr).all():
-        return None
-    return float(arr.reshape(()))
-
-
-def _near(a: float, b: float, rtol: float = 1e-6) -> bool:
-    return math.isclose(a, b, rel_tol=rtol, abs_tol=1e-12)
+def _near(a: float, b: float) -> bool:
+    return near(a, b, rtol=1e-6, atol=1e-12)
 
 
 # ----------------------------------------------------------------------------
@@ -77,8 +79,9 @@ def check_ch07_units(bpc: Any, ppl: Any, nats: float) -> CheckResult:
     nats = float(nats)
     want_bpc, want_ppl = nats / math.log(2.0), math.exp(nats)
     if bpc is None and ppl is None:
-        return _unsolved("`bpc` and `ppl` are still `None`. Compute both from the loss in nats.")
-    b, p = _number(bpc), _number(ppl)
+        return CheckResult.unsolved(
+            message="`bpc` and `ppl` are still `None`. Compute both from the loss in nats.")
+    b, p = as_number(bpc), as_number(ppl)
     if b is not None and not _near(b, want_bpc):
         hints = [
             (nats, "`bpc` equals the loss itself, which is in nats (natural logarithm). Convert "
@@ -94,7 +97,7 @@ def check_ch07_units(bpc: Any, ppl: Any, nats: float) -> CheckResult:
         ]
         for value, message in hints:
             if math.isfinite(value) and _near(b, value):
-                return _wrong(message)
+                return CheckResult.wrong(message)
     if p is not None and not _near(p, want_ppl):
         hints = [
             (2.0 ** nats, "`ppl` is 2 raised to a loss in nats: the bases are mixed. Either "
@@ -111,14 +114,14 @@ def check_ch07_units(bpc: Any, ppl: Any, nats: float) -> CheckResult:
         ]
         for value, message in hints:
             if _near(p, value):
-                return _wrong(message)
+                return CheckResult.wrong(message)
     result_b = check_scalar(bpc, want_bpc, name="bpc", atol=0.0, rtol=1e-6)
     if not result_b.passed:
         return result_b
     result_p = check_scalar(ppl, want_ppl, name="ppl", atol=0.0, rtol=1e-6)
     if not result_p.passed:
         return result_p
-    return _correct("Both conversions are right, and they agree: perplexity = 2 ** bpc.")
+    return CheckResult.correct("Both conversions are right, and they agree: perplexity = 2 ** bpc.")
 
 
 # ----------------------------------------------------------------------------
@@ -126,28 +129,27 @@ def check_ch07_units(bpc: Any, ppl: Any, nats: float) -> CheckResult:
 # ----------------------------------------------------------------------------
 
 
-def _softmax(o: np.ndarray, axis: int = -1) -> np.ndarray:
-    z = o - o.max(axis=axis, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=axis, keepdims=True)
-
-
 def _temperature_cases():
-    """Hidden cases (logits (S, V), tau): moderate logits, then very large ones."""
+    """Hidden cases (logits (S, V), tau, kind).
+
+    Moderate logits; logits in the hundreds (exp overflows without a shift);
+    and rows of very different scales, where one maximum for the whole batch
+    instead of one per row sends whole rows to exp(-1000) = 0 and 0 / 0.
+    """
     rng = np.random.default_rng(707)
     small = 2.0 * rng.standard_normal((4, 7))  # (S, V)
     large = 600.0 + 40.0 * rng.standard_normal((3, 6))  # exp(large / tau) overflows
-    return [(small, 0.5, "small"), (small[:3, :5] * 0.7, 2.5, "small"), (large, 0.8, "large")]
+    mixed = np.stack([2.0 * rng.standard_normal(6),  # (3, 6): an ordinary row,
+                      900.0 + 30.0 * rng.standard_normal(6),  # one in the hundreds,
+                      -400.0 + 10.0 * rng.standard_normal(6)])  # and one far below zero
+    return [(small, 0.5, "small"), (small[:3, :5] * 0.7, 2.5, "small"), (large, 0.8, "large"),
+            (mixed, 1.0, "mixed")]
 
 
-def _call(fn: Callable, *args):
-    try:
-        with np.errstate(all="ignore"):
-            return fn(*args), None
-    except NotImplementedError:
-        return None, _unsolved("The function still raises NotImplementedError: fill in its body.")
-    except Exception as exc:  # report, never raise
-        return None, _error(f"{type(exc).__name__}: {exc}")
+def _unnormalised(logits, tau, shift):
+    """exp((logits - shift) / tau), with overflow and underflow left to happen."""
+    with np.errstate(all="ignore"):
+        return np.exp((logits - shift) / tau)
 
 
 def check_ch07_temperature_softmax(fn) -> CheckResult:
@@ -156,7 +158,7 @@ def check_ch07_temperature_softmax(fn) -> CheckResult:
 
     ``fn(logits, tau)`` must return softmax(logits / tau) along the last axis
     for logits of shape (S, V) and a temperature tau > 0, without overflow for
-    logits in the hundreds.
+    logits in the hundreds, and for rows of very different scales in one batch.
 
     Inputs:
     - fn: callable fn(logits, tau) -> probs of shape (S, V); None means not yet solved
@@ -165,36 +167,45 @@ def check_ch07_temperature_softmax(fn) -> CheckResult:
     - result: CheckResult. Recognises dividing the probabilities instead of the
       logits (with and without renormalising), multiplying by tau, a missing
       normalisation, log-probabilities, the wrong axis, an overflow from a
-      missing max-subtraction, and inputs modified in place.
+      missing max-subtraction, one maximum for the whole batch instead of
+      one per row, and inputs modified in place. A float32 answer passes at
+      float32 precision (relative 4 eps32 |logits / tau| at least).
     """
-    bad = _no_function(fn)
+    bad = no_function(fn)
     if bad is not None:
         return bad
     for logits, tau, kind in _temperature_cases():
-        arg = logits.copy()
-        out, failure = _call(fn, arg, tau)
+        out, failure = call_on_copies(fn, (logits, tau), ("logits", "tau"), "return probs")
         if failure is not None:
             return failure
-        if not np.array_equal(arg, logits):
-            return _wrong("Your function changed `logits` in place (e.g. with `-=` or `/=`). "
-                          "Compute into a new array.")
-        if out is None:
-            return _unsolved("Your function returned None. End it with `return probs`.")
-        expected = _softmax(logits / tau)  # (S, V)
+        expected = softmax(logits / tau)  # (S, V)
+        atol, rtol = tolerances(out, 1e-10, 1e-8)
+        if (atol, rtol) != (1e-10, 1e-8):  # float32: rounding z = logits / tau moves p by ~eps |z|
+            rtol = max(rtol, 4 * float(np.finfo(np.float32).eps) * float(np.abs(logits / tau).max()))
         got, problem = as_float_array(out)
         if problem is None and got.shape == expected.shape and not np.all(np.isfinite(got)):
             if kind == "large":
-                return _wrong(
+                return CheckResult.wrong(
                     "With logits in the hundreds your result contains NaN or inf: exp(600 / tau) "
                     "overflows. Subtract the largest logit of each row before exp; the "
                     "softmax does not change, and every exponent is then at most 0.")
+            global_shift = _unnormalised(logits, tau, logits.max())
+            with np.errstate(all="ignore"):
+                global_shift = global_shift / global_shift.sum(axis=-1, keepdims=True)
+            if kind == "mixed" and np.array_equal(np.isnan(got).any(axis=-1),
+                                                  np.isnan(global_shift).any(axis=-1)):
+                return CheckResult.wrong(
+                    "Some rows come back as NaN: the rows whose logits lie far below the largest "
+                    "logit of the whole batch. You subtracted one maximum for the whole batch, so "
+                    "every exp in those rows underflows to 0 and the row becomes 0 / 0. Subtract "
+                    "each row's own maximum (axis=-1, keepdims=True).")
             return check_array(out, expected, name="probs")
-        result = check_array(out, expected, name="probs", atol=1e-10, rtol=1e-8)
+        result = check_array(out, expected, name="probs", atol=atol, rtol=rtol)
         if result.passed:
             continue
         if problem is not None or got.shape != expected.shape:
             return result
-        p = _softmax(logits)
+        p = softmax(logits)
         candidates = (
             (p, "The temperature has no effect on your result. Dividing the probabilities by "
                 "tau and renormalising gives the same distribution back: divide the *logits* "
@@ -202,26 +213,31 @@ def check_ch07_temperature_softmax(fn) -> CheckResult:
             (p / tau, "You divided the probabilities by tau. The rows no longer sum to 1, and "
                       "renormalising would only give back the original distribution: divide the "
                       "*logits* by tau, then apply the softmax."),
-            (_softmax(logits * tau), "You multiplied the logits by tau. A temperature divides "
-                                     "them: low temperatures must sharpen the distribution."),
-            (np.exp((logits - logits.max(axis=-1, keepdims=True)) / tau),
+            (softmax(logits * tau), "You multiplied the logits by tau. A temperature divides "
+                                    "them: low temperatures must sharpen the distribution."),
+            (_unnormalised(logits, tau, logits.max(axis=-1, keepdims=True)),
              "The rows are not normalised: divide by the sum of each row."),
             (np.log(expected), "These are log-probabilities; return the probabilities."),
-            (_softmax(logits / tau, axis=0), "You normalised over the first axis (the rows of "
-                                             "the batch). Each row is one distribution over the "
-                                             "V characters: use the last axis."),
+            (softmax(logits / tau, axis=0), "You normalised over the first axis (the rows of "
+                                            "the batch). Each row is one distribution over the "
+                                            "V characters: use the last axis."),
         )
-        for value, message in candidates:
-            if np.all(np.isfinite(value)) and np.allclose(got, value, atol=1e-10, rtol=1e-8):
-                return _wrong(message)
+        with np.errstate(divide="ignore"):
+            for value, message in candidates:
+                if np.all(np.isfinite(value)) and same(got, value, atol=atol, rtol=rtol):
+                    return CheckResult.wrong(message)
         return result
-    return _correct("Your function matches softmax(logits / tau) on the hidden inputs, "
-                    "including logits in the hundreds.")
+    return CheckResult.correct("Your function matches softmax(logits / tau) on the hidden inputs, "
+                               "including logits in the hundreds and rows of very different scales.")
 
 
 # ----------------------------------------------------------------------------
 # 3. a Kneser-Ney bigram by hand
 # ----------------------------------------------------------------------------
+
+
+#: Probabilities rounded to 4 decimals (as the chapter's solution prints them) pass.
+_KN_ATOL = 1e-3
 
 
 def _kn_expected():
@@ -257,10 +273,10 @@ def check_ch07_kn_bigram(answer: Any) -> CheckResult:
     vocab, ids, expected = _kn_expected()
     V = len(vocab)
     if answer is None or answer is Ellipsis:
-        return _unsolved("`p_r` is still `None`. Replace it with the 5 probabilities.")
+        return CheckResult.unsolved(message="`p_r` is still `None`. Replace it with the 5 probabilities.")
     got, problem = as_float_array(answer)
     if problem is None and got.shape == expected.shape and np.all(np.isfinite(got)) \
-            and not np.allclose(got, expected, atol=1e-9, rtol=1e-7):
+            and not same(got, expected, atol=_KN_ATOL, rtol=0.0):
         D = KN_DISCOUNT
         r = vocab.index(KN_CONTEXT)
         follow = np.bincount(ids[1:][ids[:-1] == r], minlength=V).astype(float)  # c(r, w)
@@ -289,14 +305,14 @@ def check_ch07_kn_bigram(answer: Any) -> CheckResult:
                                               "to more than 1."),
         )
         for value, message in candidates:
-            if np.allclose(got, value, atol=1e-9, rtol=1e-7):
-                return _wrong(message)
-        if not math.isclose(float(got.sum()), 1.0, abs_tol=1e-6):
-            return _wrong(f"Your probabilities sum to {got.sum():.4f}, not 1. Interpolated "
+            if same(got, value, atol=_KN_ATOL, rtol=0.0):
+                return CheckResult.wrong(message)
+        if not math.isclose(float(got.sum()), 1.0, abs_tol=_KN_ATOL):
+            return CheckResult.wrong(f"Your probabilities sum to {got.sum():.4f}, not 1. Interpolated "
                           "Kneser-Ney is a proper distribution: check the weight of the lower order.")
-    result = check_array(answer, expected, name="p_r", atol=1e-9, rtol=1e-7)
+    result = check_array(answer, expected, name="p_r", atol=_KN_ATOL, rtol=0.0)
     if result.passed:
-        return _correct("That is the Kneser-Ney bigram distribution after 'r'; the characters "
+        return CheckResult.correct("That is the Kneser-Ney bigram distribution after 'r'; the characters "
                         "never seen after 'r' get their probability from the continuation counts.")
     return result
 
@@ -324,8 +340,7 @@ def check_ch07_param_count(answer: Any, V: int, E: int, H: int, cell: str = "lst
       number of gate blocks, a missing embedding, read-out or read-out bias,
       and an embedding counted as a one-hot input.
     """
-    if cell not in ("lstm", "gru"):
-        raise ValueError(f"cell: expected 'lstm' or 'gru', got {cell!r}")
+    cell = check_choice("cell", cell, ("lstm", "gru"))
     G = 4 if cell == "lstm" else 3
     emb, head = V * E, H * V + V
 
@@ -333,7 +348,7 @@ def check_ch07_param_count(answer: Any, V: int, E: int, H: int, cell: str = "lst
         return g * H * (D + H) + biases * g * H
 
     expected = emb + rec(G) + head
-    value = _number(answer)
+    value = as_number(answer)
     if value is not None and value.is_integer() and int(value) != expected:
         n = int(value)
         hints = {
@@ -352,9 +367,9 @@ def check_ch07_param_count(answer: Any, V: int, E: int, H: int, cell: str = "lst
                                  "embedding table and feeds E numbers."),
         }
         if n in hints:
-            return _wrong(hints[n])
+            return CheckResult.wrong(hints[n])
     result = check_integer(answer, expected, name="n_params")
     if result.passed:
-        return _correct("You counted the embedding, every gate block with its two biases, and "
+        return CheckResult.correct("You counted the embedding, every gate block with its two biases, and "
                         "the read-out.")
     return result

@@ -10,7 +10,7 @@ still ``None``.
 =====================================  ==========================================
 check_ch08_length_mask(fn)             a function lengths, T -> (N, T) mask
 ch08_padded_logits()                   the data of the padded-accuracy exercise
-check_ch08_padded_accuracy(acc)        accuracy read at each sequence's last real step
+check_ch08_padded_accuracy(pred)       predictions read at each sequence's last real step
 ch08_predictions()                     the data of the confusion-matrix exercise
 check_ch08_confusion(C)                row-normalised confusion matrix
 =====================================  ==========================================
@@ -18,13 +18,21 @@ check_ch08_confusion(C)                row-normalised confusion matrix
 
 from __future__ import annotations
 
-import math
 from typing import Any, Tuple
 
 import numpy as np
 
-from rnn_helpers.exercises.feedback import CheckResult, as_float_array, call_safely, check_array, check_scalar
-from rnn_helpers.exercises._common import _correct, _wrong
+from rnn_helpers.exercises.feedback import (
+    CheckResult,
+    as_float_array,
+    call_on_copies,
+    check_array,
+    near,
+    no_function,
+    same,
+    tolerances,
+)
+from rnn_helpers.numpy_rnn.losses import softmax
 
 __all__ = [
     "check_ch08_length_mask",
@@ -33,10 +41,6 @@ __all__ = [
     "ch08_predictions",
     "check_ch08_confusion",
 ]
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, atol=1e-9, rtol=1e-7))
 
 
 # ----------------------------------------------------------------------------
@@ -73,32 +77,28 @@ def check_ch08_length_mask(fn: Any) -> CheckResult:
       max(lengths); off by one step either way; True at the padding instead
       of the real steps; padding assumed at the start; not 0/1 values.
     """
-    if fn is None or fn is Ellipsis:
-        return CheckResult.unsolved(message="No function yet. Write `make_mask`, then pass the function "
-                                            "itself (without calling it) to the checker.")
-    if not callable(fn):
-        return _wrong(f"A function is expected, but got a {type(fn).__name__}.")
+    bad = no_function(fn)
+    if bad is not None:
+        return bad
     for lengths, T in _mask_cases():
         expected = _mask(lengths, T)
         N = len(lengths)
-        out, failure = call_safely(fn, lengths.copy(), T)
+        out, failure = call_on_copies(fn, (lengths, T), ("lengths", "T"), "return mask")
         if failure is not None:
             return failure
-        if out is None:
-            return CheckResult.unsolved(message="Your function returned None. End it with `return mask`.")
         a, problem = as_float_array(out)
         if problem is not None:
-            return _wrong(f"`mask` should be an array of truth values, but {problem}.")
+            return CheckResult.wrong(f"`mask` should be an array of truth values, but {problem}.")
         if a.shape == (T, N):
-            return _wrong(f"`mask` has shape {a.shape}: it is transposed. One row per sequence, one column "
+            return CheckResult.wrong(f"`mask` has shape {a.shape}: it is transposed. One row per sequence, one column "
                           "per step: shape (N, T).")
         if a.shape == (N, int(lengths.max())) and T != lengths.max():
-            return _wrong(f"`mask` has shape {a.shape}, but the batch has T = {T} steps. Use the T you are "
+            return CheckResult.wrong(f"`mask` has shape {a.shape}, but the batch has T = {T} steps. Use the T you are "
                           "given: a batch may be padded beyond its longest sequence.")
         if a.shape != (N, T):
-            return _wrong(f"`mask` has shape {a.shape}, but shape (N, T) = ({N}, {T}) is expected.")
+            return CheckResult.wrong(f"`mask` has shape {a.shape}, but shape (N, T) = ({N}, {T}) is expected.")
         if not np.all((a == 0) | (a == 1)):
-            return _wrong("`mask` should hold truth values (True/False or 1/0) only.")
+            return CheckResult.wrong("`mask` should hold truth values (True/False or 1/0) only.")
         a = a.astype(bool)
         if np.array_equal(a, expected):
             continue
@@ -114,11 +114,11 @@ def check_ch08_length_mask(fn: Any) -> CheckResult:
         )
         for value, message in candidates:
             if np.array_equal(a, value):
-                return _wrong(message)
+                return CheckResult.wrong(message)
         bad = int(np.sum(a != expected))
-        return _wrong(f"{bad} of {a.size} entries of `mask` are wrong on a hidden test case. Compare the "
+        return CheckResult.wrong(f"{bad} of {a.size} entries of `mask` are wrong on a hidden test case. Compare the "
                       "step index t with each length.")
-    return _correct("Your mask is True exactly at the real steps, for hidden batches of several shapes.")
+    return CheckResult.correct("Your mask is True exactly at the real steps, for hidden batches of several shapes.")
 
 
 # ----------------------------------------------------------------------------
@@ -134,98 +134,170 @@ def ch08_padded_logits() -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     A classifier that produces logits at every step (the output layer applied
     to all states of a GRU run over a padded batch, without packing) for
-    N = 10 sequences, T = 8 steps, Q = 10 classes. At the padded steps the
-    logits drift towards classes that have nothing to do with the sequence,
-    as they would in a network that keeps reading padding.
+    N = 10 sequences, T = 8 steps, Q = 10 classes. The last real step of each
+    sequence holds its prediction; earlier real steps hold one sharp logit
+    for some class and lean towards another, so that pooling over the steps,
+    voting or reading another step all predict other classes; at the padded
+    steps the logits drift towards classes that have nothing to do with the
+    sequence, as they would in a network that keeps reading padding.
 
     Returns a tuple of:
     - logits: Array of shape (N, T, Q), float64
     - lengths: Integer array of shape (N,), the real length of every sequence
     - labels: Integer array of shape (N,), the true class of every sequence
     """
-    rng = np.random.default_rng(19)  # chosen so that every diagnosed mistake gives a different accuracy
+    rng = np.random.default_rng(16)  # chosen so that every diagnosed mistake predicts differently
     lengths = rng.integers(1, _T + 1, size=_N)  # (N,)
     lengths[0] = _T
     labels = rng.permutation(_Q)[:_N]  # (N,)
     logits = rng.normal(0.0, 1.0, size=(_N, _T, _Q))  # (N, T, Q)
     hits = rng.random(_N) < 0.7
     for n in range(_N):
+        L = lengths[n]
         target = labels[n] if hits[n] else (labels[n] + 3) % _Q
-        logits[n, lengths[n] - 1, target] += 4.0  # the prediction at the last real step
-        for t in range(lengths[n], _T):
+        logits[n, L - 1, target] += 4.0  # the prediction at the last real step
+        if L >= 2:
+            sharp = rng.integers(0, L - 1)
+            logits[n, sharp, rng.integers(_Q)] += 5.0 + 2.0 * rng.random()  # one sharp earlier step
+            lean = rng.integers(_Q)
+            logits[n, :L - 1, lean] += 2.5 * (rng.random(L - 1) < 0.7)  # earlier steps lean to a class
+        for t in range(L, _T):
             logits[n, t, (3 * t) % _Q] += 3.0  # padded steps drift elsewhere
     return logits, lengths, labels
 
 
-def _accuracy_candidates():
+def _prediction_candidates():
+    """The right predictions (N,) and (predictions, diagnosis) of the usual mistakes."""
     logits, lengths, labels = ch08_padded_logits()
     N, T, Q = logits.shape
     rows = np.arange(N)
-    last = logits[rows, lengths - 1]  # (N, Q)
     real = np.arange(T)[None, :] < lengths[:, None]  # (N, T)
-    expected = float(np.mean(last.argmax(axis=-1) == labels))
+    last = logits[rows, lengths - 1]  # (N, Q)
+    right = last.argmax(axis=-1)  # (N,)
+    step = logits.argmax(axis=-1)  # (N, T): a prediction at every step
+    vote = np.array([np.bincount(step[n, :lengths[n]], minlength=Q).argmax() for n in range(N)])
+    any_hit = ((step == labels[:, None]) & real).any(axis=1)  # (N,)
+    probs = softmax(logits, axis=-1)  # (N, T, Q)
+    read_last = "Read the prediction at each sequence's last real step, lengths[n] - 1."
     wrong = [
-        (float(np.mean(logits[:, -1].argmax(axis=-1) == labels)),
-         "You read the prediction at the last column of the padded batch, which for every shorter sequence "
-         "is a padded step. Read it at step lengths[n] - 1 of each sequence."),
-        (float(np.mean(last.argmax(axis=0) == labels)),
-         "Your argmax runs over the batch axis. The prediction of sequence n is the class with the largest "
-         "logit in row n: argmax over the last axis (the Q classes)."),
-        (float(np.mean(logits[rows, np.minimum(lengths, T - 1)].argmax(axis=-1) == labels)),
-         "Off by one: step lengths[n] is the first padded step (or the last column). The last real step "
-         "is lengths[n] - 1."),
-        (float(np.mean(logits.mean(axis=1).argmax(axis=-1) == labels)),
-         "You averaged the logits over all T steps, padding included. Read the prediction at each "
-         "sequence's last real step."),
-        (float(np.mean((logits * real[..., None]).sum(axis=1).argmax(axis=-1) == labels)),
-         "You pooled the logits over the real steps. The exercise asks for the prediction at the last "
-         "real step of each sequence."),
-        (float(np.mean(logits.argmax(axis=-1) == labels[:, None])),
-         "You scored every step of the padded batch as a prediction. Only one prediction per sequence "
-         "counts: the one at its last real step."),
-        (float((logits.argmax(axis=-1) == labels[:, None])[real].mean()),
-         "You scored every real step as a prediction. Only one prediction per sequence counts: the one "
-         "at its last real step."),
-        (1.0 - expected, "That is the error rate (the fraction of wrong predictions); the accuracy is the "
-                         "fraction of right ones."),
+        (logits[:, -1].argmax(axis=-1),
+         "You read the prediction at the last column of the padded batch, which for every shorter "
+         "sequence is a padded step. Read it at step lengths[n] - 1 of each sequence."),
+        (last.argmax(axis=0),
+         "Your argmax runs over the batch axis. The prediction of sequence n is the class with the "
+         "largest logit in row n: argmax over the last axis (the Q classes)."),
+        (logits[rows, np.minimum(lengths, T - 1)].argmax(axis=-1),
+         "Off by one: step lengths[n] is the first padded step (or the last column). The last real "
+         "step is lengths[n] - 1."),
+        (logits[rows, np.maximum(lengths - 2, 0)].argmax(axis=-1),
+         "Off by one the other way: step lengths[n] - 2 is the second-to-last real step. Steps are "
+         "counted from 0, so the last real step of a sequence of length L is L - 1."),
+        (logits[:, 0].argmax(axis=-1),
+         "You read the first step. A unidirectional network has seen the whole sequence only at its "
+         "last real step, lengths[n] - 1."),
+        (logits.mean(axis=1).argmax(axis=-1),
+         "You averaged the logits over all T steps, padding included. " + read_last),
+        ((logits * real[..., None]).sum(axis=1).argmax(axis=-1),
+         "You pooled the logits over the real steps (a sum or a mean). That is another classifier; "
+         "the exercise reads the prediction at the last real step."),
+        (np.where(real[..., None], logits, -np.inf).max(axis=1).argmax(axis=-1),
+         "You max-pooled the logits over the real steps. Masked max-pooling is a classifier of its "
+         "own; the exercise reads the prediction at the last real step."),
+        (logits.max(axis=1).argmax(axis=-1),
+         "You max-pooled the logits over all T steps, padding included. " + read_last),
+        ((probs * real[..., None]).sum(axis=1).argmax(axis=-1),
+         "You averaged the softmax probabilities over the real steps. That is another classifier; "
+         "the exercise reads the prediction at the last real step."),
+        (probs.mean(axis=1).argmax(axis=-1),
+         "You averaged the softmax probabilities over all T steps, padding included. " + read_last),
+        (vote,
+         "You took a majority vote of the per-step predictions over the real steps. Only one "
+         "prediction per sequence counts: the one at its last real step."),
+        (np.where(any_hit, labels, right),
+         "Your predictions equal the label wherever any real step predicts it. A sequence has one "
+         "prediction, read at its last real step, not the best of its steps."),
+        (labels, "Those are the true labels, not the model's predictions."),
     ]
-    return expected, wrong
+    return right, labels, wrong
 
 
 def check_ch08_padded_accuracy(answer: Any) -> CheckResult:
     """
-    Check the accuracy of the predictions read at each sequence's last real step.
+    Check the predictions read at each sequence's last real step.
 
-    Uses :func:`ch08_padded_logits`: predicted class of sequence n =
-    argmax over classes of logits[n, lengths[n] - 1]; accuracy = fraction of
-    sequences whose prediction equals labels[n].
+    Uses :func:`ch08_padded_logits`: the predicted class of sequence n is the
+    argmax over the classes of logits[n, lengths[n] - 1]. The answer is the
+    vector of these predictions; the accuracy alone is not enough, because
+    several different mistakes (a masked max-pool, a softmax average over the
+    real steps, counting a sequence as right when any real step is right...)
+    can give the right accuracy on a batch of ten sequences.
 
     Inputs:
-    - answer: The learner's accuracy, a number in [0, 1], or None
+    - answer: The learner's predictions, integer array of shape (N,) with
+      entries in 0..Q-1; or None. A single number (the accuracy) gets a
+      reply that asks for the predictions.
 
     Returns:
-    - result: CheckResult. Diagnoses: read at the padded last column; argmax
-      over the batch axis; off by one step; logits averaged over all steps or
-      over the real steps; every step scored; error rate; a percentage.
+    - result: CheckResult. Diagnoses: read at the padded last column, at the
+      first step or one step too late or too early; argmax over the batch
+      axis; logits or probabilities averaged, summed or max-pooled over the
+      real steps or over all steps; a majority vote; the label wherever any
+      real step predicts it; the labels themselves; hits (0/1) instead of
+      classes; logits instead of classes; an accuracy instead of predictions.
     """
-    expected, wrong = _accuracy_candidates()
-    name = "acc"
-    if answer is not None and not isinstance(answer, (str, bytes, bool, np.bool_)):
-        a, problem = as_float_array(answer)
-        if problem is None and a.size == 1 and np.isfinite(a).all():
-            v = float(a.reshape(()))
-            if not math.isclose(v, expected, abs_tol=1e-6):
-                for value, message in wrong:
-                    if value is not None and math.isclose(v, value, abs_tol=1e-6):
-                        return _wrong(message)
-        elif problem is None and a.ndim == 1 and a.size > 1:
-            return _wrong(f"`{name}` has {a.size} entries; a single number, the mean over the "
-                          "sequences, is expected.")
-    result = check_scalar(answer, expected, name=name, atol=1e-6, rtol=1e-6)
-    if result.passed:
-        return _correct("One prediction per sequence, read at its last real step, with the argmax over "
-                        "the classes.")
-    return result
+    right, labels, wrong = _prediction_candidates()
+    N, Q = right.shape[0], _Q
+    name = "pred"
+    if answer is None or answer is Ellipsis:
+        return CheckResult.unsolved(name)
+    a, problem = as_float_array(answer)
+    if problem is not None:
+        return CheckResult.wrong(f"`{name}` should be an array of class indices, but {problem}.")
+    if a.size == 1:
+        value = float(a.reshape(()))
+        acc = float(np.mean(right == labels))
+        if near(value, acc):
+            return CheckResult.close(
+                "That number is the right accuracy, but on ten sequences other methods give it too "
+                "(a masked max-pool, a softmax average over the real steps, ...). Pass the "
+                "predictions instead: `pred`, one class per sequence, shape (N,); then "
+                "acc = mean(pred == labels).")
+        if near(value, 100 * acc):
+            return CheckResult.wrong("That looks like a percentage, and the checker needs more: pass "
+                                     "the predictions `pred` of shape (N,) instead of the accuracy.")
+        return CheckResult.wrong(
+            "That is not the accuracy of the predictions read at the last real step. Pass the "
+            "predictions `pred` of shape (N,) instead of a number: the checker can then say "
+            "which mistake they show.")
+    if a.shape == (N, Q):
+        return CheckResult.wrong(f"`{name}` has shape (N, Q): these are logits or probabilities. "
+                                 "Take the argmax over the classes (the last axis).")
+    if a.shape == (N, _T):
+        return CheckResult.wrong(f"`{name}` has shape (N, T): one prediction per step. A sequence gets "
+                                 "one prediction, the one at its last real step.")
+    if a.shape != (N,):
+        return CheckResult.wrong(f"`{name}` has shape {a.shape}; one class per sequence, shape (N,), "
+                                 "is expected.")
+    if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
+        return CheckResult.wrong(f"`{name}` should hold class indices (whole numbers), not logits "
+                                 "or probabilities: take the argmax.")
+    if np.array_equal(a, right):
+        return CheckResult.correct("One prediction per sequence, read at its last real step, with the "
+                                   "argmax over the classes.")
+    hits = (right == labels).astype(float)
+    if np.array_equal(a, hits) or getattr(answer, "dtype", None) in (np.bool_, bool):
+        return CheckResult.wrong(f"`{name}` holds hits (1 where the prediction is right), not the "
+                                 "predicted classes. Pass the classes; the accuracy is the mean of "
+                                 "the hits.")
+    if a.min() < 0 or a.max() >= Q:
+        return CheckResult.wrong(f"`{name}` should hold classes 0, ..., Q - 1; some entries lie outside.")
+    for value, message in wrong:
+        if np.array_equal(a, value):
+            return CheckResult.wrong(message)
+    n_bad = int(np.sum(a != right))
+    return CheckResult.wrong(f"{n_bad} of {N} predictions differ from those read at the last real "
+                             "step. Select step lengths[n] - 1 of row n, then take the argmax over "
+                             "the classes.")
 
 
 # ----------------------------------------------------------------------------
@@ -273,9 +345,11 @@ def check_ch08_confusion(answer: Any) -> CheckResult:
     np.add.at(counts, (y_true, y_pred), 1)
     expected = counts / counts.sum(axis=1, keepdims=True)
     name = "C"
+    atol, rtol = tolerances(answer, 1e-9, 1e-7)
     if answer is not None:
         a, problem = as_float_array(answer)
-        if problem is None and a.shape == (Q, Q) and np.isfinite(a).all() and not _same(a, expected):
+        if problem is None and a.shape == (Q, Q) and np.isfinite(a).all() \
+                and not same(a, expected, atol=atol, rtol=rtol):
             candidates = (
                 (counts, "Those are the raw counts. Divide every row by its sum, the number of examples "
                          "of that true class."),
@@ -290,9 +364,9 @@ def check_ch08_confusion(answer: Any) -> CheckResult:
                 (100 * expected, "Those are percentages; give fractions between 0 and 1."),
             )
             for value, message in candidates:
-                if _same(a, value):
-                    return _wrong(message)
+                if same(a, value, atol=atol, rtol=rtol):
+                    return CheckResult.wrong(message)
     result = check_array(answer, expected, name=name, atol=1e-9, rtol=1e-7)
     if result.passed:
-        return _correct("Row i shows where the examples of true class i went; every row sums to 1.")
+        return CheckResult.correct("Row i shows where the examples of true class i went; every row sums to 1.")
     return result

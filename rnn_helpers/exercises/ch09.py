@@ -21,8 +21,17 @@ from typing import Any, Tuple
 
 import numpy as np
 
-from rnn_helpers.exercises.feedback import CheckResult, call_safely, check_scalar
-from rnn_helpers.exercises._common import _as_array, _correct, _unsolved, _wrong
+from rnn_helpers.exercises.feedback import (
+    CheckResult,
+    as_array,
+    as_number,
+    call_on_copies,
+    check_scalar,
+    near,
+    no_function,
+    same,
+    tolerances,
+)
 
 __all__ = [
     "check_ch09_windows",
@@ -30,20 +39,6 @@ __all__ = [
     "check_ch09_mase",
     "check_ch09_ar1_variance",
 ]
-
-
-def _same(a: np.ndarray, b: np.ndarray, atol: float = 1e-9, rtol: float = 1e-7) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, atol=atol, rtol=rtol))
-
-
-def _number(value: Any):
-    """A finite float from a learner's scalar answer, or None."""
-    if value is None or isinstance(value, (bool, np.bool_, str, bytes)):
-        return None
-    a = _as_array(value)
-    if a is None or a.size != 1 or not np.isfinite(a).all():
-        return None
-    return float(a.reshape(()))
 
 
 # ----------------------------------------------------------------------------
@@ -89,12 +84,9 @@ def check_ch09_windows(fn: Any) -> CheckResult:
       (leakage), a first or last window missing, inputs in reverse order,
       missing feature axis, time-major layout, input changed in place.
     """
-    if fn is None or fn is Ellipsis:
-        return _unsolved(
-            "No function yet. Write it, then pass the function itself (without calling it) to the checker."
-        )
-    if not callable(fn):
-        return _wrong(f"A function is expected, but got a {type(fn).__name__}.")
+    bad = no_function(fn)
+    if bad is not None:
+        return bad
     for series, T, n_train in _window_cases():
         n = series.shape[0]
         train = series[:n_train]
@@ -102,36 +94,33 @@ def check_ch09_windows(fn: Any) -> CheckResult:
         z = (series - mean) / std
         x_exp, y_exp = _windows(z, T, T, n_train - 1)
         N = x_exp.shape[0]
-        copy = series.copy()
-        out, failure = call_safely(fn, copy, T, n_train)
+        out, failure = call_on_copies(fn, (series, T, n_train), ("series", "T", "n_train"), "return x, y")
         if failure is not None:
             return failure
-        if not np.array_equal(copy, series):
-            return _wrong("Your function changed `series` in place. Compute into a new array instead.")
-        if out is None:
-            return _unsolved("Your function returned None. End it with `return x, y`.")
         if not isinstance(out, (tuple, list)) or len(out) != 2:
-            return _wrong("The function should return a pair `(x, y)`: the windows and their targets.")
+            return CheckResult.wrong("The function should return a pair `(x, y)`: the windows and their targets.")
         if out[0] is None and out[1] is None:
-            return _unsolved("Your function returned (None, None). Compute `x` and `y`, then return them.")
-        x, y = _as_array(out[0]), _as_array(out[1])
+            return CheckResult.unsolved(
+                message="Your function returned (None, None). Compute `x` and `y`, then return them.")
+        atol, rtol = tolerances(out, 1e-9, 1e-7)
+        x, y = as_array(out[0]), as_array(out[1])
         if x is None or y is None:
-            return _wrong("`x` and `y` should be arrays of numbers.")
+            return CheckResult.wrong("`x` and `y` should be arrays of numbers.")
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if x.ndim == 2 and x.shape == (N, T):
-            return _wrong(
+            return CheckResult.wrong(
                 "`x` has shape (N, T): the feature axis is missing. A recurrent layer reads (N, T, D) "
                 "with D = 1 here; add it with `x[:, :, None]`."
             )
         if x.ndim == 3 and x.shape == (T, N, 1) and T != N:
-            return _wrong("`x` is time-major (T, N, 1). The course is batch-first: (N, T, 1).")
+            return CheckResult.wrong("`x` is time-major (T, N, 1). The course is batch-first: (N, T, 1).")
         if x.ndim != 3 or x.shape[1:] != (T, 1):
-            return _wrong(f"`x` has shape {x.shape}; shape (N, T, 1) is expected, one window per row.")
+            return CheckResult.wrong(f"`x` has shape {x.shape}; shape (N, T, 1) is expected, one window per row.")
         if y.ndim != 1 or y.shape[0] != x.shape[0]:
-            return _wrong(f"`y` has shape {y.shape}; it should hold one target per window, shape (N,).")
+            return CheckResult.wrong(f"`y` has shape {y.shape}; it should hold one target per window, shape (N,).")
         if not (np.isfinite(x).all() and np.isfinite(y).all()):
-            return _wrong("`x` or `y` contains NaN or inf. Did you divide by a zero standard deviation?")
+            return CheckResult.wrong("`x` or `y` contains NaN or inf. Did you divide by a zero standard deviation?")
         # which scaling did the learner use? (ddof = 1 is accepted too)
         scalings = {
             "train": z,
@@ -153,13 +142,13 @@ def check_ch09_windows(fn: Any) -> CheckResult:
                 ("reversed", (_windows(zz, T, T, n_train - 1)[0][:, ::-1], _windows(zz, T, T, n_train - 1)[1])),
             ]
             for kind, (xv, yv) in variants:
-                if _same(x, xv) and _same(y, yv):
+                if same(x, xv, atol=atol, rtol=rtol) and same(y, yv, atol=atol, rtol=rtol):
                     diagnosis = (key, kind)
                     break
             if diagnosis is not None:
                 break
         if diagnosis is None:
-            return _wrong(
+            return CheckResult.wrong(
                 "The windows do not match. Check on a short series such as np.arange(10.0) that "
                 "x[0, :, 0] holds the T values just before y[0], and that you standardised with "
                 "the training period's mean and standard deviation."
@@ -168,37 +157,37 @@ def check_ch09_windows(fn: Any) -> CheckResult:
         if kind == "ok" and scaling.startswith("train"):
             continue
         if kind == "last_input":
-            return _wrong(
+            return CheckResult.wrong(
                 "Each target equals the last value of its own window (off by one): the model could "
                 "just copy its input. The target of the window series[t-T:t] is series[t], the first "
                 "value the window does not contain."
             )
         if kind == "too_late":
-            return _wrong(
+            return CheckResult.wrong(
                 "Each target lies one step too late: after the window series[t-T:t] comes series[t], "
                 "not series[t+1]."
             )
         if kind == "beyond":
-            return _wrong(
+            return CheckResult.wrong(
                 "Some windows have targets after the training period (t >= n_train): that is "
                 "leakage, the model would be trained on the values it is later scored on. Keep "
                 "only windows whose target index t is below n_train."
             )
         if kind == "drop_last":
-            return _wrong("One window is missing at the end: the last training target is t = n_train - 1.")
+            return CheckResult.wrong("One window is missing at the end: the last training target is t = n_train - 1.")
         if kind == "drop_first":
-            return _wrong("One window is missing at the start: the first window is series[0:T], target series[T].")
+            return CheckResult.wrong("One window is missing at the start: the first window is series[0:T], target series[T].")
         if kind == "reversed":
-            return _wrong("The inputs of each window are in reverse time order; keep the oldest value first.")
+            return CheckResult.wrong("The inputs of each window are in reverse time order; keep the oldest value first.")
         if scaling.startswith("full"):
-            return _wrong(
+            return CheckResult.wrong(
                 "The windows are right, but the mean and standard deviation come from the whole "
                 "series, including the later periods: that is leakage. Fit the scaler on "
                 "series[:n_train] only, then apply those two numbers to the series."
             )
-        return _wrong("The windows are right, but not standardised. Subtract the training mean, divide by "
+        return CheckResult.wrong("The windows are right, but not standardised. Subtract the training mean, divide by "
                       "the training standard deviation.")
-    return _correct(
+    return CheckResult.correct(
         "Standardised with the training period only, every target right after its window, "
         "and no window reaches into the later periods."
     )
@@ -250,8 +239,8 @@ def check_ch09_mase(answer: Any) -> CheckResult:
     scale = float(np.mean(np.abs(np.diff(y_train))))
     expected = float(err.mean() / scale)
     name = "mase"
-    v = _number(answer)
-    if v is not None and not math.isclose(v, expected, rel_tol=1e-6, abs_tol=1e-9):
+    v = as_number(answer)
+    if v is not None and not near(v, expected):
         test_scale = float(np.mean(np.abs(np.diff(y_test))))
         bridge_scale = float(np.mean(np.abs(np.diff(np.concatenate([y_train[-1:], y_test])))))
         full_scale = float(np.mean(np.abs(np.diff(np.concatenate([y_train, y_test])))))
@@ -276,11 +265,11 @@ def check_ch09_mase(answer: Any) -> CheckResult:
              "changes, which mostly cancel."),
         )
         for value, message in wrongs:
-            if math.isclose(v, float(value), rel_tol=1e-6, abs_tol=1e-9):
-                return _wrong(message)
+            if near(v, value):
+                return CheckResult.wrong(message)
     result = check_scalar(answer, expected, name=name, atol=1e-9, rtol=1e-6)
     if result.passed:
-        return _correct("The forecast MAE over the training period's in-sample naive MAE.")
+        return CheckResult.correct("The forecast MAE over the training period's in-sample naive MAE.")
     return result
 
 
@@ -312,8 +301,8 @@ def check_ch09_ar1_variance(answer: Any, phi: float, sigma: float, k: int) -> Ch
     s2 = sigma ** 2
     expected = s2 * (1 - phi ** (2 * k)) / (1 - phi ** 2)
     name = "variance"
-    v = _number(answer)
-    if v is not None and not math.isclose(v, expected, rel_tol=1e-6, abs_tol=1e-12):
+    v = as_number(answer)
+    if v is not None and not near(v, expected, atol=1e-12):
         wrongs = (
             (k * s2, "That is the random walk's k sigma^2 (phi = 1). With |phi| < 1 each older shock "
                      "is damped by a power of phi."),
@@ -331,9 +320,9 @@ def check_ch09_ar1_variance(answer: Any, phi: float, sigma: float, k: int) -> Ch
             (expected / s2, "The factor sigma^2 is missing."),
         )
         for value, message in wrongs:
-            if math.isclose(v, float(value), rel_tol=1e-6, abs_tol=1e-12):
-                return _wrong(message)
+            if near(v, value, atol=1e-12):
+                return CheckResult.wrong(message)
     result = check_scalar(answer, expected, name=name, atol=1e-12, rtol=1e-6)
     if result.passed:
-        return _correct("k shocks, each damped by a power of phi, with variances that add up.")
+        return CheckResult.correct("k shocks, each damped by a power of phi, with variances that add up.")
     return result

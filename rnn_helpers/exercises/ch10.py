@@ -23,8 +23,15 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from rnn_helpers.exercises.feedback import CheckResult, as_float_array, check_array, check_scalar
-from rnn_helpers.exercises._common import _correct, _unsolved, _wrong
+from rnn_helpers.exercises.feedback import (
+    CheckResult,
+    check_array,
+    check_scalar,
+    read_array,
+    same,
+    tolerances,
+)
+from rnn_helpers.numpy_rnn.losses import softmax
 
 __all__ = [
     "ch10_target_batch",
@@ -36,15 +43,6 @@ __all__ = [
 ]
 
 PAD_ID, SOS_ID, EOS_ID = 0, 1, 2
-
-
-def _array(answer: Any, name: str) -> Tuple[Optional[np.ndarray], Optional[CheckResult]]:
-    if answer is None or answer is Ellipsis:
-        return None, _unsolved(f"`{name}` is still `None`. Replace it with your answer and run the cell again.")
-    arr, problem = as_float_array(answer)
-    if problem is not None:
-        return None, _wrong(f"`{name}` should be an array of numbers, but {problem}.")
-    return arr, None
 
 
 # ----------------------------------------------------------------------------
@@ -84,40 +82,40 @@ def check_ch10_decoder_inputs(dec_in: Any, tgt: Optional[np.ndarray] = None) -> 
     """
     tgt = ch10_target_batch() if tgt is None else np.asarray(tgt)
     N, T = tgt.shape
-    a, failure = _array(dec_in, "dec_in")
+    a, failure = read_array(dec_in, "dec_in")
     if failure is not None:
         return failure
     if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
-        return _wrong("`dec_in` should hold integer token ids (no fractions, NaN or inf).")
+        return CheckResult.wrong("`dec_in` should hold integer token ids (no fractions, NaN or inf).")
     sos_col = np.full((N, 1), SOS_ID)
     expected = np.concatenate([sos_col, tgt[:, :-1]], axis=1)  # (N, T)
     if a.shape == (N, T + 1):
         if np.array_equal(a, np.concatenate([sos_col, tgt], axis=1)):
-            return _wrong(
+            return CheckResult.wrong(
                 "`dec_in` has one column too many: you put `<sos>` in front of the whole target. "
                 "The decoder needs one input per target position, so drop the targets' last column: "
                 "it is `<eos>` or `<pad>`, and nothing comes after it to predict."
             )
-        return _wrong(f"`dec_in` has shape {a.shape}; it needs one input per target position, shape {(N, T)}.")
+        return CheckResult.wrong(f"`dec_in` has shape {a.shape}; it needs one input per target position, shape {(N, T)}.")
     if a.shape == (N, T - 1):
-        return _wrong(
+        return CheckResult.wrong(
             f"`dec_in` has shape {a.shape}, one column short: the decoder reads one input for each "
             f"of the T = {T} targets it predicts, starting with `<sos>`."
         )
     if a.shape == (T, N):
-        return _wrong(f"`dec_in` looks transposed: keep it batch-first, shape (N, T) = {(N, T)}.")
+        return CheckResult.wrong(f"`dec_in` looks transposed: keep it batch-first, shape (N, T) = {(N, T)}.")
     if a.shape != (N, T):
-        return _wrong(f"`dec_in` has shape {a.shape}, but shape (N, T) = {(N, T)} is expected.")
+        return CheckResult.wrong(f"`dec_in` has shape {a.shape}, but shape (N, T) = {(N, T)} is expected.")
     if np.array_equal(a, expected):
-        return _correct("Each decoder input is the previous target, starting from `<sos>`.")
+        return CheckResult.correct("Each decoder input is the previous target, starting from `<sos>`.")
     if np.array_equal(a, tgt):
-        return _wrong(
+        return CheckResult.wrong(
             "`dec_in` equals the targets: nothing is shifted. At step t the decoder would be shown "
             "the very token it must predict, and it would learn to copy its input."
         )
     left = np.concatenate([tgt[:, 1:], np.full((N, 1), PAD_ID)], axis=1)
     if np.array_equal(a[:, :-1], tgt[:, 1:]) or np.array_equal(a, left):
-        return _wrong(
+        return CheckResult.wrong(
             "`dec_in` is shifted the wrong way (to the left): at step t the input must be the "
             "previous token y_{t-1}, not the next one y_{t+1}."
         )
@@ -131,7 +129,7 @@ def check_ch10_decoder_inputs(dec_in: Any, tgt: Optional[np.ndarray] = None) -> 
             what = "the first target y_1"
         else:
             what = "something other than `<sos>`"
-        return _wrong(
+        return CheckResult.wrong(
             f"The shift is right, but the first column holds {what}. Every row must start "
             f"with the start token `<sos>` (id {SOS_ID}), the input that stands for y_0."
         )
@@ -140,14 +138,14 @@ def check_ch10_decoder_inputs(dec_in: Any, tgt: Optional[np.ndarray] = None) -> 
         eos_to_pad = expected.copy()
         eos_to_pad[eos_to_pad == EOS_ID] = PAD_ID
         if np.array_equal(a, eos_to_pad):
-            return _correct(
+            return CheckResult.correct(
                 "This works: you replaced `<eos>` by `<pad>` in the inputs. Those positions predict "
                 "`<pad>`, which the loss ignores, so training is unchanged."
             )
         if np.array_equal(a[:, 1:], tgt[:, 1:]):
-            return _wrong("`<sos>` comes first, but then the inputs skip y_1: after `<sos>` come y_1, y_2, ...")
+            return CheckResult.wrong("`<sos>` comes first, but then the inputs skip y_1: after `<sos>` come y_1, y_2, ...")
     n_bad = int(np.sum(a != expected))
-    return _wrong(f"{n_bad} of {a.size} ids differ. Row n should read `<sos>`, y_1, ..., y_(T-1).")
+    return CheckResult.wrong(f"{n_bad} of {a.size} ids differ. Row n should read `<sos>`, y_1, ..., y_(T-1).")
 
 
 # ----------------------------------------------------------------------------
@@ -178,9 +176,9 @@ def ch10_attention_inputs() -> Dict[str, np.ndarray]:
 
 
 def _softmax(e: np.ndarray, axis: int) -> np.ndarray:
-    z = e - np.max(np.where(np.isfinite(e), e, -np.inf), axis=axis, keepdims=True)
-    x = np.exp(z)
-    return x / x.sum(axis=axis, keepdims=True)
+    """The package's softmax; a slice that is -inf everywhere gives NaN, quietly."""
+    with np.errstate(invalid="ignore"):
+        return softmax(e, axis=axis)
 
 
 def _attention_variants(inp: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
@@ -221,63 +219,65 @@ def check_ch10_attention_weights(alpha: Any) -> CheckResult:
     """
     inp = ch10_attention_inputs()
     var = _attention_variants(inp)
-    a, failure = _array(alpha, "alpha")
+    a, failure = read_array(alpha, "alpha")
     if failure is not None:
         return failure
     expected = var["right"]
     N, S = expected.shape
     if a.shape == (S, N):
-        return _wrong(
+        return CheckResult.wrong(
             "`alpha` has shape (S, N): one row per source position. Keep it batch-first, "
             "one row of S weights per example, shape (N, S)."
         )
     if a.shape == (N, S, 1) or a.shape == (1, N, S):
-        return _wrong("`alpha` has an extra axis of size 1; squeeze it to shape (N, S).")
+        return CheckResult.wrong("`alpha` has an extra axis of size 1; squeeze it to shape (N, S).")
     if a.shape != (N, S):
         return check_array(a, expected, "alpha")
     if not np.all(np.isfinite(a)):
-        return _wrong(
+        return CheckResult.wrong(
             "`alpha` contains NaN or inf. If you masked with -inf, apply the softmax along the "
             "source axis so that every row still has real positions to normalise over."
         )
 
-    def same(x):
-        return bool(np.allclose(a, x, rtol=1e-6, atol=1e-9))
+    atol, rtol = tolerances(alpha, 1e-9, 1e-6)
 
-    if same(expected):
-        return _correct("Each row is a probability distribution over the real source positions.")
-    if same(var["batch_axis"]) or same(var["batch_axis_no_mask"]):
-        return _wrong(
+    def matches(x):
+        return same(a, x, atol=atol, rtol=rtol)
+
+    if matches(expected):
+        return CheckResult.correct("Each row is a probability distribution over the real source positions.")
+    if matches(var["batch_axis"]) or matches(var["batch_axis_no_mask"]):
+        return CheckResult.wrong(
             "The softmax runs over the batch axis (axis 0): each *column* sums to 1. The weights of "
             "one example must sum to 1 over its source positions, the softmax over axis 1."
         )
-    if same(var["no_tanh"]):
-        return _wrong(
+    if matches(var["no_tanh"]):
+        return CheckResult.wrong(
             "The tanh is missing: the score is v^T tanh(W_a s + U_a h_s). Without it the score is "
             "linear in s and h_s, and the layer is no longer a small neural network."
         )
-    if same(var["no_mask"]):
-        return _wrong(
+    if matches(var["no_mask"]):
+        return CheckResult.wrong(
             "The padded positions of the second example receive weight. Set their scores to -inf "
             "before the softmax (mask False), so the weights over the real positions sum to 1."
         )
-    if same(var["zeroed_after"]):
-        return _wrong(
+    if matches(var["zeroed_after"]):
+        return CheckResult.wrong(
             "You zeroed the padded positions after the softmax, so the second row no longer sums to 1. "
             "Mask the scores (with -inf) before the softmax instead."
         )
-    if same(var["scores"]) or same(var["scores_masked"]):
-        return _wrong("These are the scores e_{t,s}; the weights are their softmax over the source positions.")
-    if same(var["no_query"]):
-        return _wrong(
+    if matches(var["scores"]) or matches(var["scores_masked"]):
+        return CheckResult.wrong("These are the scores e_{t,s}; the weights are their softmax over the source positions.")
+    if matches(var["no_query"]):
+        return CheckResult.wrong(
             "The decoder state is missing: W_a s_prev must be added to every U_a h_s before the tanh. "
             "Without it the weights would be the same at every decoder step."
         )
     sums = a.sum(axis=1)
     if not np.allclose(sums, 1.0, atol=1e-6):
-        return _wrong("The rows of `alpha` do not sum to 1: apply a softmax over the source axis (axis 1).")
+        return CheckResult.wrong("The rows of `alpha` do not sum to 1: apply a softmax over the source axis (axis 1).")
     if np.any(np.abs(a[~inp["mask"]]) > 1e-9):
-        return _wrong("Padded positions (mask False) must get weight 0.")
+        return CheckResult.wrong("Padded positions (mask False) must get weight 0.")
     return check_array(a, expected, "alpha")
 
 
@@ -348,7 +348,8 @@ def check_ch10_accuracies(exact: Any, per_char: Any) -> CheckResult:
       compared; padding counted; `<eos>` left out; rows averaged first; percentages.
     """
     if (exact is None or exact is Ellipsis) and (per_char is None or per_char is Ellipsis):
-        return _unsolved("`exact` and `per_char` are still `None`. Compute them and run the cell again.")
+        return CheckResult.unsolved(
+            message="`exact` and `per_char` are still `None`. Compute them and run the cell again.")
     v = _metric_variants()
     notes, ok = [], True
     r_exact = check_scalar(exact, v["exact"], "exact", atol=1e-9, rtol=1e-9)
@@ -394,4 +395,4 @@ def check_ch10_accuracies(exact: Any, per_char: Any) -> CheckResult:
         else:
             notes.append(r_char.message)
     message = " ".join(notes)
-    return _correct(message) if ok else _wrong(message)
+    return CheckResult.correct(message) if ok else CheckResult.wrong(message)
