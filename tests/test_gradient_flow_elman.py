@@ -327,3 +327,28 @@ def test_gradient_descent_clipping_bounds_every_step():
 def test_gradient_descent_stops_at_non_finite_values():
     path = gf.gradient_descent(lambda th: np.array([np.inf]), [0.0], 0.1, 4)
     assert path[0, 0] == 0.0 and np.isnan(path[1:]).all()
+
+
+# ---------------------------------------------------------------- import direction
+@pytest.mark.parametrize("package", ["gradient_flow", "numpy_rnn", "torch_rnn"])
+def test_computations_import_no_plotting_widgets_or_viz(package):
+    """The numerical sub-packages sit below the figures: no plotting, widget or viz imports."""
+    import ast
+    import pathlib
+
+    import rnn_helpers
+
+    forbidden = ("matplotlib", "plotly", "ipywidgets", "IPython", "rnn_helpers.viz",
+                 "rnn_helpers.experiments", "rnn_helpers.exercises")
+    root = pathlib.Path(rnn_helpers.__file__).parent / package
+    found = []
+    for path in sorted(root.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            found += [f"{path.name}: {n}" for n in names
+                      if any(n == f or n.startswith(f + ".") for f in forbidden)]
+    assert found == []

@@ -5,21 +5,13 @@ their Jacobians equal torch.autograd.functional.jacobian, and the node
 gradients equal what autograd leaves in .grad of every h_t and c_t.
 """
 
-import json
-import re
-
 import numpy as np
-import plotly.graph_objects as pgo
 import pytest
 import torch
 
 from rnn_helpers.gradient_flow import gated as gfl
 from rnn_helpers.gradient_flow import elman as gf
-from rnn_helpers.viz.explorer import Explorer
 from rnn_helpers.numpy_rnn import gru_forward, lstm_forward
-
-MAX_HTML = 600_000
-
 
 def lstm_case(H=4, D=3, N=3, T=6, seed=0, forget_bias=1.0):
     rng = np.random.default_rng(seed)
@@ -250,36 +242,6 @@ def test_shape_errors():
     with pytest.raises(ValueError, match="k"):
         c = gfl.GRUFlowCell.random(2, 3, np.random.default_rng(0))
         c.jacobian(c.run(np.zeros((1, 4, 3))), 5)
-
-
-# ---------------------------------------------------------------- figure and explorer
-def test_figure_shows_the_measurement():
-    fig = gfl.gated_flow_figure(2.0, 50)
-    assert isinstance(fig, pgo.Figure)
-    assert "distance" in fig.layout.xaxis.title.text and fig.layout.yaxis.type == "log"
-    names = [t.name for t in fig.data]
-    assert any(n.startswith("RNN") for n in names) and any(n.startswith("GRU") for n in names)
-    assert any("c_t" in n for n in names)
-    cmp = gfl.compare_gradient_flow(50, 2.0)
-    lstm = next(t for t in fig.data if t.name == "LSTM: ‖∂L/∂h_t‖")
-    k = (lstm.x0 + lstm.dx * np.arange(len(lstm.y))).astype(int)
-    np.testing.assert_allclose(list(lstm.y), cmp.lstm_h[k], rtol=1e-12)
-    assert "b_f = 2" in fig.layout.title.text
-    assert gfl.gated_flow_figure(2.0, 50).to_json() == fig.to_json()  # pure
-
-
-def test_explorer_is_small_and_complete():
-    ex = gfl.gated_flow_explorer()
-    assert isinstance(ex, Explorer)
-    assert ex.n_frames == len(gfl.FORGET_BIAS_VALUES) * len(gfl.T_VALUES)
-    assert ex.defaults() == {"forget_bias": 1.0, "T": 100}
-    html = ex.static_html()
-    assert len(html.encode()) < MAX_HTML
-    m = re.search(r'<script type="application/json" class="rnn-explorer-spec">(.*?)</script>', html, re.S)
-    spec = json.loads(m.group(1).replace("<\\/", "</"))
-    assert len(spec["frames"]) == ex.n_frames
-    assert [c["name"] for c in spec["controls"]] == ["forget_bias", "T"]
-    assert "cdn" not in html.lower() and "http" not in html.lower()
 
 
 # ---------------------------------------------------------------- built on numpy_rnn

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import pytest
 
 from rnn_helpers.gradient_flow import elman as gf
+from rnn_helpers.gradient_flow import gated as gfl
 from rnn_helpers.viz import gradients as widgets
 from rnn_helpers.viz.explorer import Explorer
 
@@ -125,3 +126,32 @@ def test_clipping_explorer_controls():
     ex = widgets.clipping_explorer()
     assert [c.name for c in ex.controls] == ["threshold", "method", "lr"]
     assert ex.controls[1].values == ("norm", "value") and not ex.controls[1].numeric
+
+
+# ---------------------------------------------------------------- (c) gated cells (chapter 5)
+def test_gated_flow_figure_shows_the_measurement():
+    fig = widgets.gated_flow_figure(2.0, 50)
+    assert isinstance(fig, go.Figure)
+    assert "distance" in fig.layout.xaxis.title.text and fig.layout.yaxis.type == "log"
+    names = [t.name for t in fig.data]
+    assert any(n.startswith("RNN") for n in names) and any(n.startswith("GRU") for n in names)
+    assert any("c_t" in n for n in names)
+    cmp = gfl.compare_gradient_flow(50, 2.0)
+    lstm = next(t for t in fig.data if t.name == "LSTM: ‖∂L/∂h_t‖")
+    k = (lstm.x0 + lstm.dx * np.arange(len(lstm.y))).astype(int)
+    np.testing.assert_allclose(list(lstm.y), cmp.lstm_h[k], rtol=1e-12)
+    assert "b_f = 2" in fig.layout.title.text
+    assert widgets.gated_flow_figure(2.0, 50).to_json() == fig.to_json()  # pure
+
+
+def test_gated_flow_explorer_is_small_and_complete():
+    ex = widgets.gated_flow_explorer()
+    assert isinstance(ex, Explorer)
+    assert ex.n_frames == len(widgets.FORGET_BIAS_VALUES) * len(widgets.T_VALUES)
+    assert ex.defaults() == {"forget_bias": 1.0, "T": 100}
+    html = ex.static_html()
+    assert len(html.encode()) < MAX_HTML
+    spec = _spec(html)
+    assert len(spec["frames"]) == ex.n_frames
+    assert [c["name"] for c in spec["controls"]] == ["forget_bias", "T"]
+    assert "cdn" not in html.lower() and "http" not in html.lower()

@@ -42,8 +42,9 @@ The comparison
 initialisation (every weight and bias uniform in ``[-1/sqrt(H), 1/sqrt(H)]``,
 the LSTM's forget-gate bias set to ``forget_bias``), feeds them the same
 random inputs and reports the median norms against distance. The figure
-(:func:`gated_flow_figure`) and the kernel-free explorer
-(:func:`gated_flow_explorer`) draw it.
+and the kernel-free explorer that draw it are
+:func:`rnn_helpers.viz.gradients.gated_flow_figure` and
+:func:`rnn_helpers.viz.gradients.gated_flow_explorer` (nothing here plots).
 """
 
 from __future__ import annotations
@@ -62,7 +63,6 @@ from rnn_helpers.numpy_rnn import (
     lstm_step_forward,
     params_from_torch,
 )
-from rnn_helpers.viz.explorer import Control, Explorer
 
 __all__ = [
     "LSTMFlowCell",
@@ -72,10 +72,6 @@ __all__ = [
     "lstm_node_gradients",
     "FlowComparison",
     "compare_gradient_flow",
-    "FORGET_BIAS_VALUES",
-    "T_VALUES",
-    "gated_flow_figure",
-    "gated_flow_explorer",
 ]
 
 
@@ -543,99 +539,3 @@ def compare_gradient_flow(T: int = 100, forget_bias: Optional[float] = 1.0, *, H
         forget_mean=float(trace.cache["f"].mean()),
         forget_bias=float("nan") if forget_bias is None else float(forget_bias),
         T=T, H=H, N=N)
-
-
-# ----------------------------------------------------------------------------
-# figure and explorer
-# ----------------------------------------------------------------------------
-
-#: Control grids of the explorer (every combination is a stored frame).
-FORGET_BIAS_VALUES = (-2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
-T_VALUES = (50, 100, 200)
-
-_COLORS = {"rnn": "#7f7f7f", "gru": "#2ca02c", "lstm_h": "#1f77b4", "lstm_c": "#ff7f0e",
-           "ref": "#d62728"}
-
-
-def _positive_or_none(values) -> list:
-    v = np.asarray(values, dtype=np.float64)
-    return [float(a) if np.isfinite(a) and a > 0 else None for a in v]
-
-
-def gated_flow_figure(forget_bias: float = 1.0, T: int = 100, *, H: int = 32, N: int = 32,
-                      seed: int = 0, n_points: int = 26,
-                      y_range: Sequence[float] = (-20.0, 0.5)):
-    """Plotly figure: median ||dL/dh_{T-k}|| against k for RNN, GRU and LSTM.
-
-    Inputs:
-    - forget_bias: the LSTM's forget-gate bias b_f.
-    - T: sequence length.
-    - H, N, seed: passed to :func:`compare_gradient_flow`.
-    - n_points: about this many evenly spaced distances per curve.
-    - y_range: (low, high) of the log y axis in powers of ten (fixed, so frames compare).
-
-    Returns:
-    - plotly Figure with five traces: RNN, GRU, LSTM h, LSTM c, and the
-      carousel's prediction f̄^k (mean forget gate to the power k).
-    """
-    import plotly.graph_objects as go
-
-    cmp = compare_gradient_flow(T, forget_bias, H=H, N=N, seed=seed)
-    stride = max(1, int(np.ceil(T / max(n_points - 1, 1))))
-    k = np.arange(0, T + 1, stride)
-    even = dict(x0=0, dx=stride)
-    with np.errstate(under="ignore"):
-        ref = cmp.forget_mean ** k.astype(np.float64)
-    data = [
-        dict(type="scatter", y=_positive_or_none(cmp.rnn[k]), mode="lines",
-             line=dict(color=_COLORS["rnn"], width=2), name="RNN (tanh): ‖∂L/∂h_t‖", **even),
-        dict(type="scatter", y=_positive_or_none(cmp.gru[k]), mode="lines",
-             line=dict(color=_COLORS["gru"], width=2), name="GRU: ‖∂L/∂h_t‖", **even),
-        dict(type="scatter", y=_positive_or_none(cmp.lstm_h[k]), mode="lines+markers",
-             marker=dict(size=4), line=dict(color=_COLORS["lstm_h"], width=2.5),
-             name="LSTM: ‖∂L/∂h_t‖", **even),
-        dict(type="scatter", y=_positive_or_none(cmp.lstm_c[k]), mode="lines",
-             line=dict(color=_COLORS["lstm_c"], width=2, dash="dash"),
-             name="LSTM: ‖∂L/∂c_t‖ (cell state)", **even),
-        dict(type="scatter", y=_positive_or_none(ref), mode="lines",
-             line=dict(color=_COLORS["ref"], width=1.5, dash="dot"),
-             name="f̄^k (mean forget gate to the k)", **even),
-    ]
-    d = min(50, T)
-    at = cmp.at(d)
-    layout = dict(
-        title=dict(text=(f"b_f = {cmp.forget_bias:g}, mean forget gate {cmp.forget_mean:.2f}; "
-                         f"at distance {d}: LSTM {at['lstm_h']:.1e}, GRU {at['gru']:.1e}, "
-                         f"RNN {at['rnn']:.1e}"), font=dict(size=14)),
-        xaxis=dict(title=dict(text="distance T − t (steps back from the loss)"), range=[0, T]),
-        yaxis=dict(title=dict(text="median ‖∂L/∂h_t‖  (‖∂L/∂h_T‖ = 1)"), type="log",
-                   range=list(y_range), exponentformat="power"),
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
-        margin=dict(l=70, r=20, t=50, b=120), height=480, font=dict(size=13),
-    )
-    return go.Figure(data=data, layout=layout)
-
-
-def gated_flow_explorer(forget_biases: Sequence[float] = FORGET_BIAS_VALUES,
-                        T_values: Sequence[int] = T_VALUES) -> Explorer:
-    """Explorer: RNN, GRU and LSTM gradient flow, sliders for the LSTM's
-    forget-gate bias and the sequence length.
-
-    Returns:
-    - Explorer over :func:`gated_flow_figure`.
-    """
-    forget_biases = [float(v) for v in forget_biases]
-    T_values = [int(v) for v in T_values]
-    return Explorer(
-        gated_flow_figure,
-        [Control("forget_bias", forget_biases, label="LSTM forget-gate bias b_f",
-                 default=1.0 if 1.0 in forget_biases else None, fmt="g"),
-         Control("T", T_values, label="sequence length T",
-                 default=100 if 100 in T_values else None)],
-        title="Gradient flow at initialisation: RNN, GRU and LSTM",
-        alt=("Log-scale line plot of the median gradient norm against the distance from the "
-             "loss for a tanh RNN, a GRU and an LSTM at PyTorch's default initialisation, with "
-             "sliders for the LSTM's forget-gate bias and the sequence length. The RNN's curve "
-             "falls fastest; the LSTM's hidden-state and cell-state curves fall at about the "
-             "rate of the mean forget gate and flatten as the forget-gate bias grows."),
-    )

@@ -1,14 +1,16 @@
-"""Gradient-flow figures a reader can move (chapter 4).
+"""Gradient-flow figures a reader can move (chapters 4 and 5).
 
 Two layers, as :mod:`rnn_helpers.viz.explorer` asks:
 
 - *figure functions*, pure: parameters in, ``plotly.graph_objects.Figure``
-  out (:func:`gradient_norm_figure`, :func:`clipping_figure`). They compute
-  with :mod:`rnn_helpers.gradient_flow.elman` and draw; nothing else.
+  out (:func:`gradient_norm_figure`, :func:`clipping_figure`,
+  :func:`gated_flow_figure`). They compute with
+  :mod:`rnn_helpers.gradient_flow` and draw; nothing else.
 - *explorer factories* (:func:`gradient_norm_explorer`,
-  :func:`clipping_explorer`) that wrap a figure function and a small grid of
-  control values in an :class:`~rnn_helpers.viz.explorer.Explorer`: live
-  ipywidgets in JupyterLab, precomputed frames on the website.
+  :func:`clipping_explorer`, :func:`gated_flow_explorer`) that wrap a figure
+  function and a small grid of control values in an
+  :class:`~rnn_helpers.viz.explorer.Explorer`: live ipywidgets in
+  JupyterLab, precomputed frames on the website.
 
 The grids are deliberately coarse so that each explorer's static HTML stays
 well under 600 KB.
@@ -27,6 +29,7 @@ from typing import Sequence
 import numpy as np
 
 from rnn_helpers.gradient_flow import elman as gf
+from rnn_helpers.gradient_flow import gated
 from rnn_helpers.viz.explorer import Control, Explorer
 
 __all__ = [
@@ -36,10 +39,13 @@ __all__ = [
     "THRESHOLD_VALUES",
     "LR_VALUES",
     "CLIFF_START",
+    "FORGET_BIAS_VALUES",
     "gradient_norm_figure",
     "clipping_figure",
+    "gated_flow_figure",
     "gradient_norm_explorer",
     "clipping_explorer",
+    "gated_flow_explorer",
 ]
 
 #: Control grids of the explorers (kept small: every combination is a stored frame).
@@ -49,11 +55,13 @@ ACTIVATION_NAMES = ("tanh", "relu", "sigmoid", "identity")
 THRESHOLD_VALUES = (1.0, 3.0, 10.0, 30.0, 100.0)
 LR_VALUES = (0.005, 0.01, 0.02)
 CLIFF_START = (8.0, -2.0)
+FORGET_BIAS_VALUES = (-2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
 
 _FONT = dict(size=13)
 _COLORS = {"median": "#1f77b4", "band": "rgba(31, 119, 180, 0.18)", "bound": "#d62728",
            "rate": "#7f7f7f", "plain": "#ff7f0e", "clipped": "#ffffff", "start": "#000000",
-           "wall": "#d62728"}
+           "wall": "#d62728", "rnn": "#7f7f7f", "gru": "#2ca02c", "lstm_h": "#1f77b4",
+           "lstm_c": "#ff7f0e", "ref": "#d62728"}
 
 
 def _go():
@@ -66,6 +74,19 @@ def _positive_or_none(values) -> list:
     """Finite positive floats as floats, anything else as None (a gap on a log axis)."""
     v = np.asarray(values, dtype=np.float64)
     return [float(a) if np.isfinite(a) and a > 0 else None for a in v]
+
+
+def _distance_layout(title: str, T: int, y_title: str, y_range: Sequence[float],
+                     height: int, bottom: int) -> dict:
+    """Layout of a gradient norm against the distance T - t, on a log y axis."""
+    return dict(
+        title=dict(text=title, font=dict(size=14)),
+        xaxis=dict(title=dict(text="distance T − t (steps back from the loss)"), range=[0, T]),
+        yaxis=dict(title=dict(text=y_title), type="log", range=list(y_range),
+                   exponentformat="power"),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+        margin=dict(l=70, r=20, t=50, b=bottom), height=height, font=_FONT,
+    )
 
 
 # ----------------------------------------------------------------------------
@@ -119,16 +140,10 @@ def gradient_norm_figure(rho: float = 1.0, T: int = 100, activation: str = "tanh
     ]
     rate = prof.rate()
     verdict = "vanishing" if rate < 0.98 else ("exploding" if rate > 1.02 else "roughly flat")
-    layout = dict(
-        title=dict(text=(f"{activation}, ρ = {prof.rho:.2f}, σ_max = {prof.sigma_max:.2f}, "
-                         f"γσ_max = {prof.gamma * prof.sigma_max:.2f}: "
-                         f"× {rate:.3f} per step ({verdict})"), font=dict(size=14)),
-        xaxis=dict(title=dict(text="distance T − t (steps back from the loss)"), range=[0, T]),
-        yaxis=dict(title=dict(text="‖∂L/∂h_t‖  (‖∂L/∂h_T‖ = 1)"), type="log",
-                   range=list(y_range), exponentformat="power"),
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
-        margin=dict(l=70, r=20, t=50, b=110), height=470, font=_FONT,
-    )
+    title = (f"{activation}, ρ = {prof.rho:.2f}, σ_max = {prof.sigma_max:.2f}, "
+             f"γσ_max = {prof.gamma * prof.sigma_max:.2f}: × {rate:.3f} per step ({verdict})")
+    layout = _distance_layout(title, T, "‖∂L/∂h_t‖  (‖∂L/∂h_T‖ = 1)", y_range,
+                              height=470, bottom=110)
     return go.Figure(data=data, layout=layout)
 
 
@@ -288,4 +303,83 @@ def clipping_explorer(threshold_values: Sequence[float] = THRESHOLD_VALUES,
              "start at the same point: without clipping the path hits the wall and is thrown "
              "far away; with clipping it keeps small steps. Controls set the clipping threshold, "
              "norm or value clipping, and the learning rate."),
+    )
+
+
+# ----------------------------------------------------------------------------
+# (c) gated cells next to the plain RNN (chapter 5)
+# ----------------------------------------------------------------------------
+
+
+def gated_flow_figure(forget_bias: float = 1.0, T: int = 100, *, H: int = 32, N: int = 32,
+                      seed: int = 0, n_points: int = 26,
+                      y_range: Sequence[float] = (-20.0, 0.5)):
+    """Plotly figure: median ||dL/dh_{T-k}|| against k for RNN, GRU and LSTM.
+
+    Inputs:
+    - forget_bias: the LSTM's forget-gate bias b_f.
+    - T: sequence length.
+    - H, N, seed: passed to
+      :func:`rnn_helpers.gradient_flow.gated.compare_gradient_flow`.
+    - n_points: about this many evenly spaced distances per curve.
+    - y_range: (low, high) of the log y axis in powers of ten (fixed, so frames compare).
+
+    Returns:
+    - plotly Figure with five traces: RNN, GRU, LSTM h, LSTM c, and the
+      carousel's prediction f̄^k (mean forget gate to the power k).
+    """
+    go = _go()
+    cmp = gated.compare_gradient_flow(T, forget_bias, H=H, N=N, seed=seed)
+    stride = max(1, int(np.ceil(T / max(n_points - 1, 1))))
+    k = np.arange(0, T + 1, stride)
+    even = dict(x0=0, dx=stride)
+    with np.errstate(under="ignore"):
+        ref = cmp.forget_mean ** k.astype(np.float64)
+    data = [
+        dict(type="scatter", y=_positive_or_none(cmp.rnn[k]), mode="lines",
+             line=dict(color=_COLORS["rnn"], width=2), name="RNN (tanh): ‖∂L/∂h_t‖", **even),
+        dict(type="scatter", y=_positive_or_none(cmp.gru[k]), mode="lines",
+             line=dict(color=_COLORS["gru"], width=2), name="GRU: ‖∂L/∂h_t‖", **even),
+        dict(type="scatter", y=_positive_or_none(cmp.lstm_h[k]), mode="lines+markers",
+             marker=dict(size=4), line=dict(color=_COLORS["lstm_h"], width=2.5),
+             name="LSTM: ‖∂L/∂h_t‖", **even),
+        dict(type="scatter", y=_positive_or_none(cmp.lstm_c[k]), mode="lines",
+             line=dict(color=_COLORS["lstm_c"], width=2, dash="dash"),
+             name="LSTM: ‖∂L/∂c_t‖ (cell state)", **even),
+        dict(type="scatter", y=_positive_or_none(ref), mode="lines",
+             line=dict(color=_COLORS["ref"], width=1.5, dash="dot"),
+             name="f̄^k (mean forget gate to the k)", **even),
+    ]
+    d = min(50, T)
+    at = cmp.at(d)
+    title = (f"b_f = {cmp.forget_bias:g}, mean forget gate {cmp.forget_mean:.2f}; "
+             f"at distance {d}: LSTM {at['lstm_h']:.1e}, GRU {at['gru']:.1e}, "
+             f"RNN {at['rnn']:.1e}")
+    layout = _distance_layout(title, T, "median ‖∂L/∂h_t‖  (‖∂L/∂h_T‖ = 1)", y_range,
+                              height=480, bottom=120)
+    return go.Figure(data=data, layout=layout)
+
+
+def gated_flow_explorer(forget_biases: Sequence[float] = FORGET_BIAS_VALUES,
+                        T_values: Sequence[int] = T_VALUES) -> Explorer:
+    """Explorer: RNN, GRU and LSTM gradient flow, sliders for the LSTM's
+    forget-gate bias and the sequence length.
+
+    Returns:
+    - Explorer over :func:`gated_flow_figure`.
+    """
+    forget_biases = [float(v) for v in forget_biases]
+    T_values = [int(v) for v in T_values]
+    return Explorer(
+        gated_flow_figure,
+        [Control("forget_bias", forget_biases, label="LSTM forget-gate bias b_f",
+                 default=1.0 if 1.0 in forget_biases else None, fmt="g"),
+         Control("T", T_values, label="sequence length T",
+                 default=100 if 100 in T_values else None)],
+        title="Gradient flow at initialisation: RNN, GRU and LSTM",
+        alt=("Log-scale line plot of the median gradient norm against the distance from the "
+             "loss for a tanh RNN, a GRU and an LSTM at PyTorch's default initialisation, with "
+             "sliders for the LSTM's forget-gate bias and the sequence length. The RNN's curve "
+             "falls fastest; the LSTM's hidden-state and cell-state curves fall at about the "
+             "rate of the mean forget gate and flatten as the forget-gate bias grows."),
     )
