@@ -40,7 +40,7 @@ from typing import Any, Callable, Tuple
 import numpy as np
 
 from rnn_helpers.argcheck import as_float_array, check_shape, common_float_dtype
-from rnn_helpers.numpy_rnn._common import sigmoid
+from rnn_helpers.numpy_rnn.activations import sigmoid
 from rnn_helpers.numpy_rnn.scan import (
     linear_recurrence,
     linear_recurrence_blelloch,
