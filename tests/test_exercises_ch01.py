@@ -150,3 +150,17 @@ def test_window_accuracy_diagnoses():
 def test_rnn_step_transposed_output_hint_names_no_other_exercise():
     result = check_ch01_rnn_step(lambda *a: good_step(*a).T)
     assert_feedback(result, "wrong", "transposed", expected=STEP_OUTPUTS)
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: check_ch01_param_count(10, 0, 4), "D"),
+    (lambda: check_ch01_param_count(10, 3, 4.0), "H"),
+    (lambda: check_ch01_param_count(10, 3, 4, Q=0), "Q"),
+    (lambda: check_ch01_output_shape((1, 2, 3), 1, 2, 3, -1), "H"),
+    (lambda: check_ch01_window_accuracy(0.5, T=10, k=11), "k"),
+    (lambda: check_ch01_window_accuracy(0.5, T=0, k=0), "T"),
+])
+def test_configuration_arguments_are_checked(call, argument):
+    """The exercise's own arguments (not the learner's answer) raise ValueError naming them."""
+    with pytest.raises(ValueError, match=rf"^{argument}: expected"):
+        call()

@@ -255,3 +255,15 @@ def test_output_probs_float32_passes():
     assert_feedback(check_ch02_output_probs(float32_version), "correct")
     assert_feedback(check_ch02_output_probs(lambda h, Wq, bq: float32_version(h, Wq, bq) * 2),
                     "wrong", "sum to 1")
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: check_ch02_torch_rnn_params(10, 3, 4, num_layers=0), "num_layers"),
+    (lambda: check_ch02_torch_rnn_params(10, "3", 4), "D"),
+    (lambda: check_ch02_linear_cell_matrix(None, *cell_weights(), T=1), "T"),
+    (lambda: check_ch02_linear_cell_matrix(None, np.ones(3), cell_weights()[1], T=3), "W_i2h"),
+    (lambda: check_ch02_linear_cell_matrix(None, cell_weights()[0], np.ones((4, 2)), T=3), "W_i2o"),
+])
+def test_configuration_arguments_are_checked(call, argument):
+    with pytest.raises(ValueError, match=rf"^{argument}: expected"):
+        call()

@@ -261,3 +261,9 @@ def test_step_backward_float32_passes():
 
     assert_feedback(check_ch03_step_backward(float32_step), "correct")
     assert_feedback(check_ch03_dh0(true_dh0().astype(np.float32)), "correct")
+
+
+@pytest.mark.parametrize("k, lag, argument", [(0, 2, "k"), (4, -1, "lag"), (4.0, 1, "k")])
+def test_credit_fraction_configuration_is_checked(k, lag, argument):
+    with pytest.raises(ValueError, match=rf"^{argument}: expected"):
+        check_ch03_credit_fraction(0.5, k, lag)

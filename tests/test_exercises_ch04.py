@@ -210,3 +210,13 @@ def in_place(grads, c):
 ])
 def test_clip_diagnoses(fn, status, fragment):
     assert_feedback(check_ch04_clip_grad_norm(fn), status, fragment)
+
+
+@pytest.mark.parametrize("args, argument", [
+    ((W, "sigmoid", 0), "k"),
+    ((W[:2], "sigmoid", 3), "W_hh"),
+    ((W, "softplus", 3), "activation"),
+])
+def test_bound_configuration_is_checked(args, argument):
+    with pytest.raises(ValueError, match=rf"^{argument}"):
+        check_ch04_bound(1.0, *args)

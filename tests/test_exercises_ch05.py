@@ -355,3 +355,8 @@ def test_param_count_matches_torch_and_diagnoses():
     assert_feedback(check_ch05_param_count(gru, D, H), "wrong", "gru")
     assert_feedback(check_ch05_param_count(n_torch + 7, D, H), "wrong", "too large")
     assert_feedback(check_ch05_param_count(12.5, D, H), "wrong", "whole number")
+
+
+def test_param_count_configuration_is_checked():
+    with pytest.raises(ValueError, match=r"^H: expected a positive integer"):
+        check_ch05_param_count(10, 3, 0)

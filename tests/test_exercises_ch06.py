@@ -258,3 +258,8 @@ def test_flip_float32_passes():
     assert_feedback(check_ch06_flip_convention(tuple(p.astype(np.float32) for p in right)), "correct")
     assert_feedback(check_ch06_flip_convention(tuple(p.astype(np.float32) for p in PARAMS)),
                     "wrong", "unchanged")
+
+
+def test_param_count_configuration_is_checked():
+    with pytest.raises(ValueError, match=r"^D: expected a positive integer"):
+        check_ch06_gru_param_count(10, -3, 4)

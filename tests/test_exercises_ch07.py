@@ -229,3 +229,14 @@ def rec(g, D=E, biases=2):
 def test_param_count_diagnoses(answer, fragment):
     n = sum(p.numel() for p in CharLM(V, E, H).parameters())
     assert_feedback(check_ch07_param_count(answer, V, E, H), "wrong", fragment, expected=n)
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: check_ch07_units(1.0, 2.0, -0.5), "nats"),
+    (lambda: check_ch07_units(1.0, 2.0, "1.2"), "nats"),
+    (lambda: check_ch07_param_count(10, 0, E, H), "V"),
+    (lambda: check_ch07_param_count(10, V, E, H, "LSTM "), "cell"),
+])
+def test_configuration_arguments_are_checked(call, argument):
+    with pytest.raises(ValueError, match=rf"^{argument}: expected"):
+        call()

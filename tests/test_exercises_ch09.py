@@ -191,3 +191,11 @@ def test_ar1_variance_diagnoses():
         assert_feedback(check_ch09_ar1_variance(value, PHI, SIGMA, K), "wrong", fragment, expected=expected)
     assert_feedback(check_ch09_ar1_variance(None, PHI, SIGMA, K), "unsolved")
     assert_feedback(check_ch09_ar1_variance(-expected, PHI, SIGMA, K), "wrong", "sign")
+
+
+@pytest.mark.parametrize("phi, sigma, k, argument", [
+    (1.0, 2.0, 5, "phi"), (0.0, 2.0, 5, "phi"), (0.8, 0.0, 5, "sigma"), (0.8, 2.0, 1, "k"),
+])
+def test_ar1_configuration_is_checked(phi, sigma, k, argument):
+    with pytest.raises(ValueError, match=rf"^{argument}: expected"):
+        check_ch09_ar1_variance(1.0, phi, sigma, k)

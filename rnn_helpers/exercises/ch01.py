@@ -5,6 +5,7 @@ Built on the feedback core :mod:`rnn_helpers.exercises.feedback`.
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
     CheckResult,
     as_float_array,
@@ -48,6 +49,8 @@ def check_ch01_param_count(answer, D, H, Q=None):
       same size (e.g. D = Q makes W_xh and W_hq equally large) it names both
       candidates instead of guessing one.
     """
+    D, H = check_int("D", D, minimum=1), check_int("H", H, minimum=1)
+    Q = None if Q is None else check_int("Q", Q, minimum=1)
     name = "n_params"
     value, result = as_integer(answer, name)
     if result is not None:
@@ -178,6 +181,7 @@ def check_ch01_output_shape(answer, N, T, D, H):
     Returns:
     - result: CheckResult
     """
+    N, T, D, H = (check_int(k, v, minimum=1) for k, v in (("N", N), ("T", T), ("D", D), ("H", H)))
     name = "h_shape"
     expected = (N, T, H)
     if isinstance(answer, (tuple, list)) and len(set((N, T, D, H))) == 4:
@@ -209,6 +213,8 @@ def check_ch01_window_accuracy(answer, T, k):
     Returns:
     - result: CheckResult
     """
+    T = check_int("T", T, minimum=1)
+    k = check_int("k", k, minimum=0, maximum=T)
     name = "best_accuracy"
     expected = 1.5 - 0.5 ** (k / T)
     value = as_number(answer)

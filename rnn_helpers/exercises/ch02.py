@@ -22,6 +22,8 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
+from rnn_helpers import argcheck
+from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
     CheckResult,
     as_array,
@@ -158,6 +160,8 @@ def check_ch02_torch_rnn_params(answer: Any, D: int, H: int, num_layers: int = 1
     Returns:
     - result: CheckResult
     """
+    D, H = check_int("D", D, minimum=1), check_int("H", H, minimum=1)
+    num_layers = check_int("num_layers", num_layers, minimum=1)
     name = "n_params"
     first = H * D + H * H + 2 * H
     later = H * H + H * H + 2 * H
@@ -332,8 +336,12 @@ def check_ch02_linear_cell_matrix(answer: Any, W_i2h: Any, W_i2o: Any, T: int) -
       read from h_T (an Elman readout) instead of cat(x_T, h_{T-1}); the direct
       term C missing; the concatenated weights split the wrong way round.
     """
-    W_i2h = np.asarray(W_i2h, dtype=np.float64)
-    W_i2o = np.asarray(W_i2o, dtype=np.float64)
+    T = check_int("T", T, minimum=2)
+    W_i2h = argcheck.as_float_array("W_i2h", W_i2h, ndim=2).astype(np.float64)
+    W_i2o = argcheck.as_float_array("W_i2o", W_i2o, ndim=2).astype(np.float64)
+    if W_i2o.shape[1] != W_i2h.shape[1] or W_i2h.shape[1] <= W_i2h.shape[0]:
+        raise ValueError(f"W_i2o: expected shape (Q, D + H) with W_i2h (H, D + H), got {W_i2o.shape} "
+                         f"and W_i2h {W_i2h.shape}")
     A, B, C, F, D, H = _split_cell(W_i2h, W_i2o)
     blocks = _cell_blocks(A, B, C, F, T)
     expected = np.concatenate(blocks, axis=1)  # (Q, T*D)

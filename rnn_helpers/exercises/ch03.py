@@ -20,6 +20,7 @@ from typing import Any, Dict
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
     CheckResult,
     as_array,
@@ -320,7 +321,7 @@ def check_ch03_credit_fraction(answer: Any, k: int, lag: int) -> CheckResult:
     - result: CheckResult. Diagnoses: a negative value (for lag > k), the
       complementary fraction (targets cut off), an off-by-one, a percentage.
     """
-    k, lag = int(k), int(lag)
+    k, lag = check_int("k", k, minimum=1), check_int("lag", lag, minimum=0)
     expected = max(k - lag, 0) / k
     name = "fraction"
     value = as_number(answer)

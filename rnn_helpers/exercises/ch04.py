@@ -20,6 +20,8 @@ from typing import List
 
 import numpy as np
 
+from rnn_helpers import argcheck
+from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
     CheckResult,
     as_array,
@@ -63,8 +65,11 @@ def check_ch04_bound(answer, W_hh, activation: str, k: int) -> CheckResult:
       Frobenius norm, σ_max squared, γ outside the power, and an exponent off
       by one.
     """
+    k = check_int("k", k, minimum=1)
     name = "bound"
-    W = np.asarray(W_hh, dtype=np.float64)
+    W = argcheck.as_float_array("W_hh", W_hh, ndim=2).astype(np.float64)
+    if W.shape[0] != W.shape[1]:
+        raise ValueError(f"W_hh: expected a square matrix (H, H), got shape {W.shape}")
     act = get_activation(activation)
     gamma = act.gamma
     sigma = float(np.linalg.norm(W, 2))

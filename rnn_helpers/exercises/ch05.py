@@ -23,6 +23,7 @@ from typing import Dict
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
     CheckResult,
     as_array,
@@ -544,6 +545,7 @@ def check_ch05_param_count(answer, D: int, H: int) -> CheckResult:
       two, no biases, one block instead of four, three blocks (a GRU's
       count), and the weights of x and h counted with the same size.
     """
+    D, H = check_int("D", D, minimum=1), check_int("H", H, minimum=1)
     expected = 4 * (D * H + H * H + 2 * H)
     hints = {
         4 * (D * H + H * H + H): ("You counted one bias vector per gate. torch.nn.LSTM keeps two, "

@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
     CheckResult,
     as_array,
@@ -72,6 +73,7 @@ def check_ch06_gru_param_count(answer: Any, D: int, H: int) -> CheckResult:
       plain RNN's count, no biases, recurrent matrices of D columns, only the
       non-redundant biases counted.
     """
+    D, H = check_int("D", D, minimum=1), check_int("H", H, minimum=1)
     name = "n_params"
     expected = count_parameters("gru", D, H)
     result = check_integer(answer, expected, name=name)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from rnn_helpers.argcheck import check_choice
+from rnn_helpers.argcheck import check_choice, check_float, check_int
 from rnn_helpers.exercises.feedback import (
     CheckResult,
     as_float_array,
@@ -76,7 +76,7 @@ def check_ch07_units(bpc: Any, ppl: Any, nats: float) -> CheckResult:
       instead of dividing, log base 10, perplexity and bpc swapped, 2 ** nats
       and e ** bpc (mixed bases), 10 ** nats, and exp(-nats).
     """
-    nats = float(nats)
+    nats = check_float("nats", nats, minimum=0.0)
     want_bpc, want_ppl = nats / math.log(2.0), math.exp(nats)
     if bpc is None and ppl is None:
         return CheckResult.unsolved(
@@ -341,6 +341,7 @@ def check_ch07_param_count(answer: Any, V: int, E: int, H: int, cell: str = "lst
       and an embedding counted as a one-hot input.
     """
     cell = check_choice("cell", cell, ("lstm", "gru"))
+    V, E, H = (check_int(k, v, minimum=1) for k, v in (("V", V), ("E", E), ("H", H)))
     G = 4 if cell == "lstm" else 3
     emb, head = V * E, H * V + V
 

@@ -21,6 +21,7 @@ from typing import Any, Tuple
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_float, check_int
 from rnn_helpers.exercises.feedback import (
     CheckResult,
     as_array,
@@ -298,6 +299,11 @@ def check_ch09_ar1_variance(answer: Any, phi: float, sigma: float, k: int) -> Ch
       missing square on phi, a standard deviation instead of a variance,
       a missing sigma^2.
     """
+    phi = check_float("phi", phi, minimum=-1.0, maximum=1.0, exclusive=True)
+    if phi == 0:
+        raise ValueError("phi: expected a nonzero number in (-1, 1), got 0")
+    sigma = check_float("sigma", sigma, positive=True)
+    k = check_int("k", k, minimum=2)
     s2 = sigma ** 2
     expected = s2 * (1 - phi ** (2 * k)) / (1 - phi ** 2)
     name = "variance"
