@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnn_helpers.models import forecasting as fc
+from rnn_helpers.data import series
 from rnn_helpers.experiments import forecast
 
 
@@ -32,8 +32,8 @@ def test_gru_forecaster_shapes_and_recursion():
 
 def test_fit_forecaster_learns_a_sine_and_keeps_best_validation_weights():
     z = np.sin(np.arange(200) * 2 * np.pi / 12)
-    x_tr, y_tr, _ = fc.make_windows(z, 12, 1, stop=150)
-    x_va, y_va, _ = fc.make_windows(z, 12, 1, start=150)
+    x_tr, y_tr, _ = series.make_windows(z, 12, 1, stop=150)
+    x_va, y_va, _ = series.make_windows(z, 12, 1, start=150)
     model, result, best_step = forecast.fit_forecaster(
         x_tr, y_tr, x_va, y_va, hidden_size=8, max_steps=150, max_seconds=30, lr=1e-2, seed=0)
     assert result.steps == 150 and result.stopped == "steps"

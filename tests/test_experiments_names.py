@@ -48,22 +48,6 @@ def test_classifier_last_pooling_equals_each_name_alone(task):
         names.NameClassifier(29, 12, cell="transformer")
 
 
-def test_metrics_agree_with_scikit_learn():
-    from sklearn.metrics import confusion_matrix, f1_score
-
-    rng = np.random.default_rng(0)
-    y, p = rng.integers(0, 5, 200), rng.integers(0, 5, 200)
-    np.testing.assert_array_equal(names.confusion_matrix(y, p, 5), confusion_matrix(y, p, labels=range(5)))
-    C = names.confusion_matrix(y, p, 5, normalize=True)
-    np.testing.assert_allclose(C.sum(axis=1), 1.0)
-    assert abs(names.macro_f1(y, p, 5) - f1_score(y, p, average="macro")) < 1e-12
-    assert names.accuracy(y, p) == np.mean(y == p)
-    with pytest.raises(ValueError, match="y_pred"):
-        names.accuracy(y, p[:-1])
-    low, high = names.paired_bootstrap(y == p, y == y, n=500)
-    assert low <= names.accuracy(y, p) - 1 <= high < 0
-
-
 def test_tiny_experiment(task):
     metrics, art = names.experiment(30, seed=0, steps=6, task=task)
     json.dumps(metrics)  # JSON-able
@@ -103,9 +87,3 @@ def test_command_line_prints_json():
     metrics = json.loads(out)
     assert metrics["rnn"]["steps"] >= 1 and "baseline_bag_of_bigrams" in metrics
 
-
-def test_one_thread_restores_the_thread_count():
-    before = torch.get_num_threads()
-    with names.one_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before

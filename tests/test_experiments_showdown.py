@@ -137,14 +137,14 @@ def test_shortest_failure_and_longest_success():
 @pytest.mark.parametrize("call, message", [
     (lambda: run_one("transformer", 5), "cell: expected one of 'rnn', 'lstm', 'gru', got 'transformer'"),
     (lambda: run_one("gru", 1), "T: expected an integer >= 2, got 1"),
-    (lambda: run_one("gru", 5, task="parity"), "task: expected 'adding' or 'copy', got 'parity'"),
-    (lambda: run_one("gru", 5, max_steps=0), "max_steps: expected an integer >= 1, got 0"),
+    (lambda: run_one("gru", 5, task="parity"), "task: expected one of 'adding', 'copy', got 'parity'"),
+    (lambda: run_one("gru", 5, max_steps=0), "max_steps: expected a positive integer, got 0"),
     (lambda: run_one("gru", 5, lr=-1.0), "lr: expected a positive finite number, got -1.0"),
     (lambda: run_one("gru", 5, target_loss="soon"), "target_loss: expected a positive number, None or 'auto'"),
     (lambda: run_one("gru", 5, threshold=0), "threshold: expected a positive finite number, got 0"),
     (lambda: run_showdown((), (5,)), "cells: expected at least one"),
     (lambda: run_showdown(("gru",), ()), "lengths: expected at least one"),
-    (lambda: make_model("gru", H=0), "H: expected an integer >= 1, got 0"),
+    (lambda: make_model("gru", H=0), "H: expected a positive integer, got 0"),
 ])
 def test_bad_arguments_raise_value_error(call, message):
     with pytest.raises(ValueError, match=re.escape(message)):
@@ -211,3 +211,19 @@ def test_state_gradient_norms_reject_bad_input():
         state_gradient_norms(m, torch.zeros(2, 4, 3))
     with pytest.raises(ValueError, match="model: expected a Reader with one output"):
         state_gradient_norms(make_model("gru", "copy", H=3), torch.zeros(2, 4, 10))
+
+
+def test_run_contract_runs_every_cell_at_every_length(monkeypatch):
+    from rnn_helpers.experiments import showdown
+
+    monkeypatch.setattr(showdown, "RUN_LENGTHS", (3, 4))
+    metrics = showdown.run(0.1, seed=2)
+    assert metrics["max_steps"] == max(1, round(showdown.STEPS_PER_SECOND * 0.1 / 6))
+    assert [(r["model"], r["T"]) for r in metrics["rows"]] == [
+        (showdown.NAMES[c], T) for T in (3, 4) for c in showdown.CELLS]
+    assert all(r["steps"] <= metrics["max_steps"] for r in metrics["rows"])
+    assert set(metrics["baseline"]) == {"3", "4"} and metrics["seed"] == 2
+    s = showdown.summary(metrics)
+    gru = next(r for r in metrics["rows"] if r["model"] == "GRU" and r["T"] == 4)
+    assert s["model"] == {"name": "GRU", "value": gru["error"]} and s["metric"].endswith("T = 4")
+    assert s["memoryless"] == metrics["baseline"]["4"]

@@ -1,10 +1,11 @@
-"""rnn_helpers.models.forecasting: data, windows, baselines and metrics against independent computations."""
+"""rnn_helpers.models.forecasting: baselines and error measures against independent computations."""
 
 import math
 
 import numpy as np
 import pytest
 
+from rnn_helpers.data.series import load_sunspots
 from rnn_helpers.models import forecasting as fc
 
 
@@ -21,88 +22,7 @@ def ar2(n=400, seed=1):
     return y
 
 
-# --- data and split ----------------------------------------------------------------
-
-
-def test_load_sunspots():
-    years, spots = fc.load_sunspots()
-    assert years.shape == spots.shape == (309,)
-    assert years[0] == 1700 and years[-1] == 2008 and np.all(np.diff(years) == 1)
-    assert spots.dtype == np.float64 and np.all(spots >= 0)
-    assert spots[years == 1957][0] == spots.max()  # the record cycle
-
-
-def test_chronological_split():
-    tr, va, te = fc.chronological_split(10, 6, 8)
-    idx = np.arange(10)
-    assert list(idx[tr]) == list(range(6)) and list(idx[va]) == [6, 7] and list(idx[te]) == [8, 9]
-    for bad in ((10, 0, 5), (10, 6, 6), (10, 6, 10), (10, 7, 3)):
-        with pytest.raises(ValueError, match="val_start, test_start"):
-            fc.chronological_split(*bad)
-
-
-def test_scaler_uses_training_statistics_only():
-    y = np.arange(20.0)
-    s = fc.fit_scaler(y[:10])
-    assert s.mean == pytest.approx(4.5) and s.std == pytest.approx(np.std(np.arange(10.0)))
-    z = s.transform(y)
-    assert np.allclose(s.inverse(z), y)
-    assert z[:10].mean() == pytest.approx(0.0) and z[:10].std() == pytest.approx(1.0)
-    assert z[10:].mean() > 2  # the later period is not re-centred
-    with pytest.raises(ValueError, match="constant"):
-        fc.fit_scaler(np.ones(5))
-    with pytest.raises(ValueError, match="y_train"):
-        fc.fit_scaler(np.ones((3, 2)))
-
-
-# --- windows -------------------------------------------------------------------------
-
-
-def test_make_windows_alignment_and_shapes():
-    y = np.arange(10.0)
-    x, t, idx = fc.make_windows(y, T=3, horizon=2)
-    assert x.shape == (6, 3, 1) and t.shape == (6, 2) and idx.shape == (6,)
-    assert list(idx) == [3, 4, 5, 6, 7, 8]
-    assert np.array_equal(x[0, :, 0], [0, 1, 2]) and np.array_equal(t[0], [3, 4])
-    assert np.array_equal(x[-1, :, 0], [5, 6, 7]) and np.array_equal(t[-1], [8, 9])
-    # every target is the value right after its window
-    assert np.array_equal(x[:, -1, 0] + 1, t[:, 0])
-
-
-def test_make_windows_respects_the_period():
-    y = np.arange(20.0)
-    x, t, idx = fc.make_windows(y, T=4, horizon=3, start=12, stop=17)
-    assert idx.min() == 12 and idx.max() + 3 <= 17  # every target inside [start, stop)
-    assert x[0, 0, 0] == 8  # inputs may reach back before start
-    x, t, idx = fc.make_windows(y, T=4, start=0, stop=10)
-    assert idx.min() == 4 and t.max() == 9  # training windows never see index 10
-
-
-def test_make_windows_matches_sliding_window_view():
-    y = walk(50)
-    T, H = 7, 3
-    x, t, _ = fc.make_windows(y, T, H)
-    view = np.lib.stride_tricks.sliding_window_view(y, T + H)  # (n - T - H + 1, T + H)
-    assert np.array_equal(x[:, :, 0], view[:, :T]) and np.array_equal(t, view[:, T:])
-
-
-def test_make_windows_validation():
-    y = np.arange(10.0)
-    with pytest.raises(ValueError, match="series"):
-        fc.make_windows(np.ones((3, 3)), 2)
-    with pytest.raises(ValueError, match="T"):
-        fc.make_windows(y, 0)
-    with pytest.raises(ValueError, match="horizon"):
-        fc.make_windows(y, 2, horizon=0)
-    with pytest.raises(ValueError, match="start, stop"):
-        fc.make_windows(y, 2, start=5, stop=4)
-    with pytest.raises(ValueError, match="no window"):
-        fc.make_windows(y, 8, horizon=3)
-    with pytest.raises(ValueError, match="NaN"):
-        fc.make_windows(np.array([1.0, np.nan, 3.0, 4.0]), 1)
-
-
-# --- baselines -------------------------------------------------------------------------
+# --- baselines ---------------------------------------------------------------------
 
 
 def test_naive_and_seasonal_naive():
@@ -139,7 +59,7 @@ def test_fit_ar_matches_statsmodels_autoreg():
         ours = fc.fit_ar(y, p)
         theirs = AutoReg(y, lags=p, trend="c").fit().params
         assert np.allclose(ours, theirs, rtol=1e-10, atol=1e-10)
-    _, spots = fc.load_sunspots()
+    _, spots = load_sunspots()
     assert np.allclose(fc.fit_ar(spots[:221], 9), AutoReg(spots[:221], lags=9, trend="c").fit().params,
                        rtol=1e-9, atol=1e-9)
 
@@ -199,7 +119,7 @@ def test_ar_validation():
         fc.ar_direct_forecast(np.arange(10.0), np.array([5]), np.ones(3))
 
 
-# --- metrics ---------------------------------------------------------------------------
+# --- error measures ----------------------------------------------------------------
 
 
 def test_mae_rmse_mase():
@@ -224,44 +144,3 @@ def test_mase_of_in_sample_naive_is_one():
     y = walk(200)
     idx = np.arange(1, 200)
     assert fc.mase(y[idx], fc.naive_forecast(y, idx)[:, 0], y) == pytest.approx(1.0)
-
-
-def test_acf_matches_statsmodels():
-    from statsmodels.tsa.stattools import acf as sm_acf
-
-    x = np.diff(walk(300, seed=5))
-    assert np.allclose(fc.acf(x, 15), sm_acf(x, nlags=15, fft=False), atol=1e-12)
-    with pytest.raises(ValueError, match="nlags"):
-        fc.acf(x, 400)
-
-
-def test_log_returns_and_moving_average():
-    p = np.array([100.0, 110.0, 99.0])
-    assert np.allclose(fc.log_returns(p), np.log([1.1, 0.9]))
-    with pytest.raises(ValueError, match="positive"):
-        fc.log_returns(np.array([1.0, -1.0]))
-    y = np.arange(10.0) ** 2
-    tr = fc.moving_average(y, 3)
-    ce = fc.moving_average(y, 3, centred=True)
-    assert np.isnan(tr[:2]).all() and tr[2] == pytest.approx((0 + 1 + 4) / 3)
-    assert np.isnan(ce[[0, -1]]).all() and ce[1] == pytest.approx((0 + 1 + 4) / 3)
-    assert np.allclose(ce[1:-1], tr[2:])  # centred = trailing shifted back: it sees one step ahead
-    with pytest.raises(ValueError, match="odd"):
-        fc.moving_average(y, 4, centred=True)
-
-
-def test_diebold_mariano():
-    rng = np.random.default_rng(7)
-    e = rng.standard_normal(200)
-    stat, p = fc.diebold_mariano(e, e)
-    assert stat == 0.0 and p == 1.0
-    stat, p = fc.diebold_mariano(0.5 * e, e)
-    assert stat < -5 and p < 1e-6
-    # the statistic is mean(d) / sqrt(var(d) / n) for h = 1
-    a, b = rng.standard_normal(50), rng.standard_normal(50)
-    d = np.abs(a) - np.abs(b)
-    stat, p = fc.diebold_mariano(a, b)
-    assert stat == pytest.approx(d.mean() / math.sqrt(d.var() / 50))
-    assert p == pytest.approx(math.erfc(abs(stat) / math.sqrt(2)))
-    with pytest.raises(ValueError, match="errors_b"):
-        fc.diebold_mariano(a, b[:10])

@@ -1,19 +1,52 @@
-"""The application chapters' experiments, runnable from the command line.
+"""The experiments of the course, runnable from the command line.
 
-Each module ``rnn_helpers.experiments.<name>`` defines ``run(seconds, seed=0) -> dict``:
-it loads its offline data, trains its model within ``seconds`` of wall time
-(and a step budget), evaluates it and its baseline on held-out data, and
-returns JSON-able metrics. The notebooks call the same ``run`` with a short
-budget; teachers can train longer::
+Every module named in :data:`EXPERIMENTS` defines the same contract (see
+:mod:`rnn_helpers.experiments.protocol`): ``run(seconds, seed=0) -> dict``
+loads its offline data, trains within ``seconds`` of wall time (and a step
+budget derived from it), evaluates on held-out data and returns JSON-able
+metrics; ``summary(metrics) -> dict`` names the one comparison the
+experiment is about (fields ``metric``, ``model``, ``baseline``). The
+notebooks call the same functions with a short budget; teachers can run
+longer::
 
     python -m rnn_helpers.experiments language_model --seconds 300
+    python -m rnn_helpers.experiments names --seconds 60 --seed 1 --json
     python -m rnn_helpers.experiments --list
+
+Shared code: :mod:`~rnn_helpers.experiments.metrics` (accuracy, macro-F1,
+confusion matrix, bootstrap intervals, Diebold-Mariano) and
+:mod:`~rnn_helpers.experiments.protocol` (budget checks, one torch thread,
+training that keeps the best validation checkpoint, the summary format).
 """
 
-APPS = {
-    "language_model": "Chapter 7: character-level language model vs n-gram baseline",
-    "names": "Chapter 8: names -> language of origin vs bag-of-characters baseline",
-    "digits": "Chapter 8: 8x8 digits read row by row",
-    "forecast": "Chapter 9: time-series forecasting vs naive and linear baselines",
+#: The registry: command-line name -> what the experiment compares.
+EXPERIMENTS = {
+    "showdown": "Chapter 6: RNN vs LSTM vs GRU on the adding problem at T = 10, 30, 60",
+    "language_model": "Chapter 7: character-level language model vs Kneser-Ney n-gram",
+    "names": "Chapter 8: names -> language of origin vs character n-gram logistic regression",
+    "digits": "Chapter 8: 8x8 digits read row by row vs logistic regression on the pixels",
+    "forecast": "Chapter 9: time-series forecasting vs naive and autoregressive baselines",
     "dates": "Chapter 10: human-readable dates -> ISO, seq2seq with and without attention",
+    "bench": "NumPy cells vs torch.nn: forward + backward timing",
 }
+
+#: The five applications of Part III (a held-out metric against a baseline).
+APPLICATIONS = ("language_model", "names", "digits", "forecast", "dates")
+
+
+def load(name: str):
+    """
+    The module of an experiment, imported on demand.
+
+    Inputs:
+    - name: A key of :data:`EXPERIMENTS`
+
+    Returns:
+    - module: with ``run(seconds, seed)`` and ``summary(metrics)``
+    """
+    import importlib
+
+    from rnn_helpers.argcheck import check_choice
+
+    check_choice("name", name, EXPERIMENTS)
+    return importlib.import_module(f"{__name__}.{name}")

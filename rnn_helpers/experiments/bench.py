@@ -2,9 +2,14 @@
 
 Run::
 
+    python -m rnn_helpers.experiments bench --seconds 30    # JSON, within ~30 s
     python -m rnn_helpers.experiments.bench                 # table
     python -m rnn_helpers.experiments.bench --repeats 60    # more timed runs
     python -m rnn_helpers.experiments.bench --json          # machine-readable
+
+``run(seconds, seed)`` is the contract of every experiment (see
+:mod:`rnn_helpers.experiments.protocol`): it sizes the number of timed runs
+to the budget; ``summary(metrics)`` puts NumPy against ``torch.nn``.
 
 For each of RNN, LSTM and GRU, one measurement is a full forward and
 backward pass over a batch-first sequence:
@@ -43,6 +48,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_choice, check_float, check_int
+from rnn_helpers.experiments.protocol import check_budget, comparison
 from rnn_helpers.numpy_rnn import (
     gru_backward,
     gru_forward,
@@ -53,7 +60,7 @@ from rnn_helpers.numpy_rnn import (
     rnn_forward,
 )
 
-__all__ = ["bench_cell", "run", "main"]
+__all__ = ["bench_cell", "bench_cells", "format_table", "run", "summary", "main"]
 
 _CELLS = {
     "RNN": (rnn_forward, rnn_backward),
@@ -82,6 +89,7 @@ def bench_cell(
     rounds: int = 3,
     pause: float = 0.3,
     seed: int = 0,
+    seconds: Optional[float] = None,
 ) -> Dict[str, object]:
     """Benchmark one cell type, NumPy vs torch, forward + backward.
 
@@ -94,6 +102,9 @@ def bench_cell(
     - rounds: number of alternating (NumPy block, torch block) rounds.
     - pause: seconds to sleep before each block (lets idle threads park).
     - seed: seed for the module's weights and the data.
+    - seconds: optional time budget; when given, one step of each side is
+      timed first and ``repeats`` is replaced by as many timed runs as fit
+      in the budget (at least one per block).
 
     Returns:
     - dict with "cell", the sizes, "dtype", "repeats", "numpy_ms" and
@@ -102,12 +113,17 @@ def bench_cell(
     """
     import torch
 
-    if cell not in _CELLS:
-        raise ValueError(f"cell: expected one of {sorted(_CELLS)}, got {cell!r}")
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
-    if repeats < 1 or rounds < 1 or warmup < 0 or pause < 0:
-        raise ValueError("repeats and rounds must be >= 1, warmup and pause >= 0")
+    check_choice("cell", cell, _CELLS)
+    check_choice("dtype", dtype, ("float32", "float64"))
+    for name, value in (("N", N), ("T", T), ("D", D), ("H", H)):
+        check_int(name, value, 1)
+    repeats = check_int("repeats", repeats, 1)
+    rounds = check_int("rounds", rounds, 1)
+    warmup = check_int("warmup", warmup, 0)
+    pause = check_float("pause", pause, 0.0)
+    seed = check_int("seed", seed, 0)
+    if seconds is not None:
+        seconds = check_float("seconds", seconds, positive=True)
     tdtype = torch.float32 if dtype == "float32" else torch.float64
     forward, backward = _CELLS[cell]
 
@@ -136,6 +152,10 @@ def bench_cell(
         return time.perf_counter() - t0
 
     per_block = -(-repeats // rounds)  # ceil
+    if seconds is not None:  # time one step of each side, then fill the budget
+        step_time = numpy_step() + torch_step()
+        per_round = seconds / rounds - 2 * pause  # the block pauses are part of the budget
+        per_block = max(1, int(per_round / step_time) - warmup)
     times: Dict[str, List[float]] = {"numpy": [], "torch": []}
     sides: Sequence[tuple[str, Callable[[], float]]] = (
         ("numpy", numpy_step),
@@ -166,24 +186,81 @@ def bench_cell(
     }
 
 
-def run(
-    cells: Sequence[str] = ("RNN", "LSTM", "GRU"),
-    N: int = 32,
-    T: int = 64,
-    D: int = 64,
-    H: int = 128,
-    dtype: str = "float32",
-    repeats: int = 30,
-    warmup: int = 3,
-    rounds: int = 3,
-) -> List[Dict[str, object]]:
-    """Run :func:`bench_cell` for each cell; returns the list of result dicts."""
-    return [
-        bench_cell(
-            c, N=N, T=T, D=D, H=H, dtype=dtype, repeats=repeats, warmup=warmup, rounds=rounds
-        )
-        for c in cells
-    ]
+def bench_cells(cells: Sequence[str] = ("RNN", "LSTM", "GRU"), **settings) -> List[Dict[str, object]]:
+    """
+    :func:`bench_cell` for each cell with the same settings.
+
+    Inputs:
+    - cells: cell names, e.g. ("RNN", "LSTM", "GRU").
+    - settings: keyword arguments of :func:`bench_cell` (N, T, D, H, dtype, repeats, ...).
+
+    Returns:
+    - list of the result dicts, one per cell.
+    """
+    return [bench_cell(c, **settings) for c in cells]
+
+
+def run(seconds: float, seed: int = 0) -> dict:
+    """
+    Time RNN, LSTM and GRU within about ``seconds`` of wall time, on the default sizes.
+
+    The budget is split evenly over the three cells. Budgets of 3 s and
+    more use three alternating rounds of three warm-up runs each and pauses
+    of at most 0.3 s; shorter ones a single round without warm-up (the first,
+    calibrating step of each side warms up).
+
+    Inputs:
+    - seconds: Positive float, the time budget
+    - seed: Non-negative integer, seeds the weights and the data
+
+    Returns:
+    - dict with "results" (the :func:`bench_cell` dicts), "meta" (versions,
+      thread counts, load averages before and after), "seconds" and "seed"
+    """
+    import torch
+
+    seconds, seed = check_budget(seconds, seed)
+    cells = tuple(_CELLS)
+    long = seconds >= 3.0
+    rounds, warmup = (3, 3) if long else (1, 0)
+    per_cell = seconds / len(cells)
+    pause = min(0.3, 0.05 * per_cell / rounds)  # at most 10 % of the budget asleep
+    load = _load_average()
+    results = bench_cells(cells, seconds=per_cell, rounds=rounds, warmup=warmup, pause=pause,
+                          seed=seed)
+    return {"results": results, "meta": _meta(torch, load, _load_average()),
+            "seconds": seconds, "seed": seed}
+
+
+def summary(metrics: dict) -> dict:
+    """
+    The comparison of :func:`run`'s metrics in one line: NumPy against ``torch.nn``.
+
+    Inputs:
+    - metrics: dict returned by :func:`run`
+
+    Returns:
+    - dict from :func:`rnn_helpers.experiments.protocol.comparison`: the sum
+      of the three cells' median times, and the ratio per cell
+    """
+    results = metrics["results"]
+    return comparison("forward + backward ms, sum of the RNN, LSTM and GRU medians", "lower",
+                      "NumPy (rnn_helpers.numpy_rnn)", sum(r["numpy_ms"] for r in results),
+                      "torch.nn", sum(r["torch_ms"] for r in results),
+                      ratio={r["cell"]: r["ratio"] for r in results})
+
+
+def _meta(torch, load_before: Optional[float], load_after: Optional[float]) -> Dict[str, object]:
+    """Versions, thread counts and the load averages around a benchmark."""
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": load_after,
+    }
 
 
 def format_table(results: Sequence[Dict[str, object]], load: Optional[float] = None) -> str:
@@ -235,28 +312,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     import torch
 
     load = _load_average()
-    results = run(
-        args.cells,
-        N=args.N,
-        T=args.T,
-        D=args.D,
-        H=args.H,
-        dtype=args.dtype,
-        repeats=args.repeats,
-        warmup=args.warmup,
-        rounds=args.rounds,
+    results = bench_cells(
+        args.cells, N=args.N, T=args.T, D=args.D, H=args.H, dtype=args.dtype,
+        repeats=args.repeats, warmup=args.warmup, rounds=args.rounds,
     )
-    load_after = _load_average()
     if args.json:
-        meta = {
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads(),
-            "cpu_count": os.cpu_count(),
-            "load_average_before": load,
-            "load_average_after": load_after,
-        }
+        meta = _meta(torch, load, _load_average())
         print(json.dumps({"meta": meta, "results": results}, indent=2))
     else:
         print(format_table(results, load))

@@ -17,7 +17,8 @@ Two baselines put the numbers in perspective:
   English styles and gives up on the others (it scores exactly the share of
   English examples).
 
-``run(seconds, seed)`` returns JSON-able metrics;
+``run(seconds, seed)`` returns JSON-able metrics, ``summary(metrics)`` the
+attention model against the plain one;
 ``python -m rnn_helpers.experiments dates --seconds 300`` prints them. The notebook
 of chapter 10 calls :func:`experiment` (which ``run`` uses) with a short
 budget, so it can also plot the curves and the attention weights.
@@ -40,7 +41,10 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
+from rnn_helpers.argcheck import check_float
 from rnn_helpers.data.dates import DatesData, EncodedDates, load_dates, style_name
+from rnn_helpers.experiments.metrics import paired_bootstrap
+from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread
 from rnn_helpers.models.seq2seq import (
     Seq2Seq,
     char_accuracy,
@@ -66,6 +70,7 @@ __all__ = [
     "experiment",
     "metrics",
     "run",
+    "summary",
 ]
 
 #: optimiser steps of each model per second of the total budget
@@ -192,6 +197,15 @@ def evaluate(model: Seq2Seq, split: EncodedDates, max_len: int = MAX_LEN):
     return scores, pred
 
 
+def _hits(pred, tgt) -> np.ndarray:
+    """Boolean array (N,): output n equals target n up to its <eos>."""
+    pred, tgt = truncate_at_eos(pred), truncate_at_eos(tgt)
+    L = max(pred.shape[1], tgt.shape[1])
+    pred = torch.nn.functional.pad(pred, (0, L - pred.shape[1]))
+    tgt = torch.nn.functional.pad(tgt, (0, L - tgt.shape[1]))
+    return (pred == tgt).all(dim=1).numpy()  # (N,)
+
+
 def per_style_exact_match(pred, tgt, style: np.ndarray, n_styles: int) -> np.ndarray:
     """
     Exact match per style.
@@ -204,11 +218,7 @@ def per_style_exact_match(pred, tgt, style: np.ndarray, n_styles: int) -> np.nda
     Returns:
     - accuracy: Array of shape (K,) (NaN for a style without examples)
     """
-    pred, tgt = truncate_at_eos(pred), truncate_at_eos(tgt)
-    L = max(pred.shape[1], tgt.shape[1])
-    pred = torch.nn.functional.pad(pred, (0, L - pred.shape[1]))
-    tgt = torch.nn.functional.pad(tgt, (0, L - tgt.shape[1]))
-    hit = (pred == tgt).all(dim=1).numpy().astype(np.float64)  # (N,)
+    hit = _hits(pred, tgt).astype(np.float64)  # (N,)
     style = np.asarray(style)
     counts = np.bincount(style, minlength=n_styles).astype(np.float64)  # (K,)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -344,11 +354,8 @@ def experiment(seconds: float, seed: int = 0, max_seconds: Optional[float] = Non
     Returns:
     - exp: :class:`DatesExperiment`
     """
-    if not (isinstance(seconds, (int, float)) and np.isfinite(seconds) and seconds > 0):
-        raise ValueError(f"seconds: expected a positive number, got {seconds!r}")
-    net = float(seconds if max_seconds is None else max_seconds)
-    if not (np.isfinite(net) and net > 0):
-        raise ValueError(f"max_seconds: expected a positive number, got {max_seconds!r}")
+    seconds, seed = check_budget(seconds, seed)
+    net = seconds if max_seconds is None else check_float("max_seconds", max_seconds, positive=True)
     set_seed(seed)
     if data is None:
         data = load_dates(N_TRAIN, N_VAL, N_TEST, seed=seed)
@@ -376,8 +383,10 @@ def metrics(exp: DatesExperiment) -> dict:
     - dict with, per model ("plain", "attention"): test "exact_match",
       "char_accuracy", "teacher_forced_char_accuracy", "per_style_exact_match",
       "parameters", "steps", "seconds", "stopped", "final_train_loss",
-      "val_exact_match" (list of [step, value]); "baselines"; the sizes of the
-      splits; the budget and the seed.
+      "val_exact_match" (list of [step, value]); "baselines";
+      "attention_minus_plain_ci95" (95 % paired bootstrap interval of the
+      exact-match difference on the test dates); the sizes of the splits;
+      the budget and the seed.
     """
     data = exp.data
     out = {"baselines": exp.baselines}
@@ -395,6 +404,9 @@ def metrics(exp: DatesExperiment) -> dict:
             "final_train_loss": float(res.final_loss),
             "val_exact_match": [[int(s), float(v)] for s, v in res.evals],
         }
+    hits = {name: _hits(exp.predictions[name], tgt) for name in MODELS}  # (N_test,) each
+    out["attention_minus_plain_ci95"] = list(paired_bootstrap(hits["attention"], hits["plain"],
+                                                              seed=exp.seed))
     out.update({
         "n_train": len(data.train), "n_val": len(data.val), "n_test": len(data.test),
         "n_styles": len(data.styles), "step_budget": int(exp.steps), "batch_size": BATCH_SIZE,
@@ -411,10 +423,30 @@ def run(seconds: float, seed: int = 0) -> dict:
     - seconds: Float total training budget, split between the two models
     - seed: Integer seed
     """
-    if not (isinstance(seconds, (int, float)) and seconds > 0):
-        raise ValueError(f"seconds: expected a positive number, got {seconds!r}")
-    torch.set_num_threads(1)  # tiny models: one thread is fastest and reproducible
+    seconds, seed = check_budget(seconds, seed)
     start = time.perf_counter()
-    out = metrics(experiment(seconds, seed=seed))
+    with one_thread():
+        out = metrics(experiment(seconds, seed=seed))
     out["wall_seconds"] = time.perf_counter() - start
     return out
+
+
+def summary(metrics: dict) -> dict:
+    """
+    The comparison of :func:`run`'s metrics in one line: test exact match, attention against plain.
+
+    The recurrent baseline is the plain encoder-decoder (same sizes, same
+    steps); the hand-written English rules, the strongest non-neural
+    baseline, follow under "english_rules".
+
+    Inputs:
+    - metrics: dict returned by :func:`run`
+
+    Returns:
+    - dict from :func:`rnn_helpers.experiments.protocol.comparison`
+    """
+    return comparison("test exact match", "higher", "GRU seq2seq with attention",
+                      metrics["attention"]["exact_match"], "GRU seq2seq without attention",
+                      metrics["plain"]["exact_match"], metrics["attention_minus_plain_ci95"],
+                      english_rules=metrics["baselines"]["english_rules"]["exact_match"],
+                      n_test=metrics["n_test"], seeds=1)

@@ -15,10 +15,12 @@ involved. Baseline: multinomial logistic regression on the 64 pixels, its C
 chosen on the validation part.
 
 A second experiment trains the same network with a squared error between the
-softmax output and the one-hot target (the recipe of one of the course's
-source articles) instead of cross-entropy, with Adam and with plain SGD with
-momentum, for the same number of steps.
+softmax output and the one-hot target (a recipe found in many tutorials)
+instead of cross-entropy, with Adam and with plain SGD with momentum, for
+the same number of steps.
 
+``run(seconds, seed)`` returns the metrics, ``summary(metrics)`` the RNN
+against logistic regression;
 ``python -m rnn_helpers.experiments digits --seconds 300``.
 """
 
@@ -32,15 +34,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from rnn_helpers.experiments.names import (
-    accuracy,
-    confusion_matrix,
-    macro_f1,
-    one_thread,
-    paired_bootstrap,
-    train_best,
-)
+from rnn_helpers.argcheck import check_choice
 from rnn_helpers.data.names import stratified_split
+from rnn_helpers.experiments.metrics import accuracy, confusion_matrix, macro_f1, paired_bootstrap
+from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread, train_best
 from rnn_helpers.models.training import set_seed
 
 __all__ = [
@@ -56,6 +53,7 @@ __all__ = [
     "compare_losses",
     "experiment",
     "run",
+    "summary",
 ]
 
 #: Step budget per second: about half of what one quiet CPU core manages.
@@ -118,11 +116,8 @@ class RowReader(torch.nn.Module):
     def __init__(self, D: int = 8, Q: int = 10, *, hidden: int = 64, cell: str = "lstm", read: str = "rows"):
         super().__init__()
         cells = {"gru": torch.nn.GRU, "lstm": torch.nn.LSTM, "rnn": torch.nn.RNN}
-        if cell not in cells:
-            raise ValueError(f"cell: expected one of {sorted(cells)}, got {cell!r}")
-        if read not in ("rows", "columns"):
-            raise ValueError(f"read: expected 'rows' or 'columns', got {read!r}")
-        self.read = read
+        check_choice("cell", cell, cells)
+        self.read = check_choice("read", read, ("rows", "columns"))
         self.rnn = cells[cell](D, hidden, batch_first=True)
         self.head = torch.nn.Linear(hidden, Q)
 
@@ -184,10 +179,8 @@ def train_reader(task: DigitsTask, *, steps: int, seconds: float, seed: int = 0,
     unknown = set(cfg) - set(MODEL_DEFAULTS) - {"read"}
     if unknown:
         raise ValueError(f"overrides: unknown settings {sorted(unknown)}")
-    if loss not in ("ce", "mse"):
-        raise ValueError(f"loss: expected 'ce' or 'mse', got {loss!r}")
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"optimizer: expected 'adam' or 'sgd', got {optimizer!r}")
+    check_choice("loss", loss, ("ce", "mse"))
+    check_choice("optimizer", optimizer, ("adam", "sgd"))
     set_seed(seed)
     model = RowReader(task.images.shape[2], 10, hidden=cfg["hidden"], cell=cfg["cell"],
                       read=cfg.get("read", "rows"))
@@ -292,8 +285,7 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
     - metrics: JSON-able dict (see :func:`run`)
     - artefacts: dict with "model", "task", "result", "logistic", "pred_rnn", "pred_logistic"
     """
-    if not seconds > 0:
-        raise ValueError(f"seconds: expected a positive number, got {seconds!r}")
+    seconds, seed = check_budget(seconds, seed)
     start = time.perf_counter()
     task = task if task is not None else prepare(seed)
     steps = int(steps) if steps is not None else max(1, int(round(STEPS_PER_SECOND * seconds / 2)))
@@ -336,7 +328,7 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
     return metrics, artefacts
 
 
-def run(seconds: float, seed: int = 0) -> Dict[str, Any]:
+def run(seconds: float, seed: int = 0) -> dict:
     """
     Train and evaluate (see :func:`experiment`) on one CPU thread; return JSON-able metrics.
 
@@ -349,3 +341,21 @@ def run(seconds: float, seed: int = 0) -> Dict[str, Any]:
     """
     with one_thread():
         return experiment(seconds, seed)[0]
+
+
+def summary(metrics: dict) -> dict:
+    """
+    The comparison of :func:`run`'s metrics in one line: the RNN against logistic regression.
+
+    Inputs:
+    - metrics: dict returned by :func:`run`
+
+    Returns:
+    - dict from :func:`rnn_helpers.experiments.protocol.comparison`: test
+      accuracy of both, their difference and its 95 % paired bootstrap interval
+    """
+    rnn, base = metrics["rnn"], metrics["baseline_logistic_regression"]
+    return comparison("test accuracy", "higher", rnn["model"], rnn["test_accuracy"],
+                      base["model"], base["test_accuracy"],
+                      metrics["rnn_minus_logistic_ci95"], n_test=metrics["n_test"],
+                      seeds=1)

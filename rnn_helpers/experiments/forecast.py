@@ -15,9 +15,13 @@ chronological train / validation / test split:
 - :func:`smoothing_leak`: how a centred moving average (which looks ahead)
   makes an AR model appear to beat the random walk.
 
-``run(seconds, seed)`` runs them all and returns JSON-able metrics;
+``run(seconds, seed)`` runs them all and returns JSON-able metrics,
+``summary(metrics)`` each GRU against its baseline;
 ``python -m rnn_helpers.experiments forecast --seconds 300`` prints them. The
-notebook of chapter 9 calls the same functions with a shorter budget.
+notebook of chapter 9 calls the same functions with a shorter budget. The
+series come from :mod:`rnn_helpers.data.series`, the baselines and error
+measures from :mod:`rnn_helpers.models.forecasting`, the Diebold-Mariano
+test from :mod:`rnn_helpers.experiments.metrics`.
 
 The training step budget is proportional to ``seconds`` (``STEPS_PER_SECOND``
 steps per second of budget, a rate a quiet 2-core laptop exceeds), so a run
@@ -27,17 +31,18 @@ a safety net on a slow or busy machine.
 
 from __future__ import annotations
 
-import contextlib
-import copy
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
 import numpy as np
 import torch
 
-from rnn_helpers.models import forecasting as fc
+from rnn_helpers.data import series
 from rnn_helpers.data.sequences import load_goog_close
-from rnn_helpers.models.training import TrainResult, set_seed, train
+from rnn_helpers.experiments.metrics import diebold_mariano, mae_difference_interval
+from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread, train_best
+from rnn_helpers.models import forecasting as fc
+from rnn_helpers.models.training import TrainResult, set_seed
 
 __all__ = [
     "GRUForecaster",
@@ -50,6 +55,7 @@ __all__ = [
     "smoothing_leak",
     "metrics",
     "run",
+    "summary",
 ]
 
 #: training steps per second of budget (a quiet 2-core laptop takes ~3-6 ms per step here)
@@ -63,18 +69,6 @@ SUNSPOT_VAL_YEAR, SUNSPOT_TEST_YEAR = 1921, 1965
 SUNSPOT_WINDOW, SUNSPOT_HORIZON, SUNSPOT_MAX_P = 12, 11, 20
 GOOG_WINDOW, GOOG_HORIZON, GOOG_MAX_P = 20, 10, 10
 GOOG_VAL_FRACTION, GOOG_TEST_FRACTION = 0.6, 0.8
-
-
-@contextlib.contextmanager
-def _one_thread():
-    """Run torch on one thread inside the block: these models are tiny, and on a
-    busy 2-core machine two threads can be tens of times slower than one."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class GRUForecaster(torch.nn.Module):
@@ -117,7 +111,7 @@ def recursive_forecast(model: torch.nn.Module, z: np.ndarray, target_index: np.n
         raise ValueError(f"target_index: expected a 1-D array of indices in [T, n] = [{T}, {z.shape[0]}]")
     window = z[idx[:, None] + np.arange(-T, 0)[None, :]]  # (N, T)
     out = np.empty((idx.shape[0], horizon))
-    with torch.no_grad(), _one_thread():
+    with torch.no_grad(), one_thread():
         for h in range(horizon):  # sequential in the horizon, vectorised over N
             step = model(torch.as_tensor(window[:, :, None], dtype=torch.float32))[:, 0].double().numpy()
             out[:, h] = step  # (N,)
@@ -174,7 +168,6 @@ def fit_forecaster(
         )
     set_seed(seed)
     model = GRUForecaster(hidden_size)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     n = x_tr.shape[0]
 
     def batch_fn(step, rng):
@@ -187,26 +180,16 @@ def fit_forecaster(
         x, y = batch
         return torch.mean((m(x) - y) ** 2)
 
-    best = {"loss": float("inf"), "state": copy.deepcopy(model.state_dict()), "step": 0}
-    counter = {"calls": 0}
+    def val_fn(m):
+        return float(torch.mean((m(x_va) - y_va) ** 2))
 
-    def eval_fn(m):
-        counter["calls"] += 1
-        loss = float(torch.mean((m(x_va) - y_va) ** 2))
-        if loss < best["loss"]:
-            best.update(loss=loss, state=copy.deepcopy(m.state_dict()), step=counter["calls"] * eval_every)
-        return loss
-
-    with _one_thread():
-        result = train(model, batch_fn, loss_fn, max_steps=max_steps, max_seconds=max_seconds,
-                       optimizer=opt, clip_norm=1.0, eval_fn=eval_fn, eval_every=eval_every,
-                       seed=seed, progress=progress)
-    # the last evaluation may happen off the eval_every grid (time budget): fix its step
-    if result.evals and best["loss"] == result.evals[-1][1]:
-        best["step"] = result.evals[-1][0]
-    model.load_state_dict(best["state"])
+    with one_thread():
+        result, best_step = train_best(model, batch_fn, loss_fn, val_fn, max_steps=max_steps,
+                                       max_seconds=max_seconds, lr=lr, weight_decay=weight_decay,
+                                       clip_norm=1.0, eval_every=eval_every, seed=seed, higher_is_better=False,
+                                       progress=progress)
     model.eval()
-    return model, result, int(best["step"])
+    return model, result, best_step
 
 
 @dataclass
@@ -259,8 +242,8 @@ def _budget(seconds: float) -> int:
 def _fit_seeds(z, T, val_start, test_start, *, n_seeds, seed, seconds, max_steps, hidden_size,
                batch_size, lr, weight_decay, progress):
     """Train n_seeds GRUs on one-step windows of z; return them sorted by validation MSE."""
-    x_tr, y_tr, _ = fc.make_windows(z, T, 1, stop=val_start)  # targets in the training period
-    x_va, y_va, _ = fc.make_windows(z, T, 1, start=val_start, stop=test_start)
+    x_tr, y_tr, _ = series.make_windows(z, T, 1, stop=val_start)  # targets in the training period
+    x_va, y_va, _ = series.make_windows(z, T, 1, start=val_start, stop=test_start)
     per_seed = seconds / n_seeds
     steps = max_steps if max_steps is not None else _budget(per_seed)
     fits = []
@@ -294,25 +277,25 @@ def sunspots_experiment(seconds: float = 20.0, seed: int = 0, n_seeds: int = 3, 
       validation years 1921-1964 choose the AR order and the GRU's seed and
       training step; the test years 1965-2008 are used once, at the end.
     """
-    years, y = fc.load_sunspots()
+    years, y = series.load_sunspots()
     n = y.shape[0]
     val_start = int(np.searchsorted(years, SUNSPOT_VAL_YEAR))
     test_start = int(np.searchsorted(years, SUNSPOT_TEST_YEAR))
-    train_part, _, _ = fc.chronological_split(n, val_start, test_start)
+    train_part, _, _ = series.chronological_split(n, val_start, test_start)
     T, K = SUNSPOT_WINDOW, SUNSPOT_HORIZON
 
     p, val_mae = fc.select_ar_order(y, val_start, test_start, SUNSPOT_MAX_P)
     coef = fc.fit_ar(y[train_part], p)
     coefs_direct = fc.fit_ar_direct(y[train_part], p, K)
 
-    scaler = fc.fit_scaler(y[train_part])  # training period only
+    scaler = series.fit_scaler(y[train_part])  # training period only
     z = scaler.transform(y)  # (n,)
     fits = _fit_seeds(z, T, val_start, test_start, n_seeds=n_seeds, seed=seed, seconds=seconds,
                       max_steps=max_steps, hidden_size=hidden_size, batch_size=None, lr=5e-3,
                       weight_decay=1e-3, progress=progress)
 
-    _, _, idx1 = fc.make_windows(y, T, 1, start=test_start)  # every test year
-    _, _, idxK = fc.make_windows(y, T, K, start=test_start)  # origins with all K targets in the test
+    _, _, idx1 = series.make_windows(y, T, 1, start=test_start)  # every test year
+    _, _, idxK = series.make_windows(y, T, K, start=test_start)  # origins with all K targets in the test
     true1, trueK = y[idx1], y[idxK[:, None] + np.arange(K)]  # (N1,), (N, K)
 
     def gru(model, idx, horizon):
@@ -324,14 +307,14 @@ def sunspots_experiment(seconds: float = 20.0, seed: int = 0, n_seeds: int = 3, 
     _, _, model, result, best_step = fits[0]
     one = {
         "naive": fc.naive_forecast(y, idx1, 1)[:, 0],
-        "seasonal naive": fc.seasonal_naive_forecast(y, idx1, 1, fc.SUNSPOT_PERIOD)[:, 0],
+        "seasonal naive": fc.seasonal_naive_forecast(y, idx1, 1, series.SUNSPOT_PERIOD)[:, 0],
         "AR recursive": fc.ar_forecast(y, idx1, coef, 1)[:, 0],
         "AR direct": fc.ar_direct_forecast(y, idx1, coefs_direct)[:, 0],
         "GRU": gru(model, idx1, 1)[:, 0],
     }
     multi = {
         "naive": fc.naive_forecast(y, idxK, K),
-        "seasonal naive": fc.seasonal_naive_forecast(y, idxK, K, fc.SUNSPOT_PERIOD),
+        "seasonal naive": fc.seasonal_naive_forecast(y, idxK, K, series.SUNSPOT_PERIOD),
         "AR recursive": fc.ar_forecast(y, idxK, coef, K),
         "AR direct": fc.ar_direct_forecast(y, idxK, coefs_direct),
         "GRU": gru(model, idxK, K),
@@ -373,7 +356,7 @@ def goog_experiment(seconds: float = 6.0, seed: int = 0, n_seeds: int = 1, hidde
     dates, price = load_goog_close()
     n = price.shape[0]
     logp = np.log(price)  # (n,)
-    r = fc.log_returns(price)  # (n - 1,), r[j] = logp[j + 1] - logp[j]
+    r = series.log_returns(price)  # (n - 1,), r[j] = logp[j + 1] - logp[j]
     val_start, test_start = goog_split(n)
     T, K = GOOG_WINDOW, GOOG_HORIZON
     # the return r[j] ends on day j + 1: price index t <-> return index t - 1
@@ -381,7 +364,7 @@ def goog_experiment(seconds: float = 6.0, seed: int = 0, n_seeds: int = 1, hidde
 
     p, val_mae = fc.select_ar_order(r, r_val, r_test, GOOG_MAX_P)
     coef = fc.fit_ar(r[:r_val], p)
-    scaler = fc.fit_scaler(r[:r_val])  # training returns only
+    scaler = series.fit_scaler(r[:r_val])  # training returns only
     z = scaler.transform(r)  # (n - 1,)
     fits = _fit_seeds(z, T, r_val, r_test, n_seeds=n_seeds, seed=seed, seconds=seconds,
                       max_steps=max_steps, hidden_size=hidden_size, batch_size=128, lr=3e-3,
@@ -393,8 +376,8 @@ def goog_experiment(seconds: float = 6.0, seed: int = 0, n_seeds: int = 1, hidde
     def gru(model, ridx, horizon):
         return paths(scaler.inverse(recursive_forecast(model, z, ridx, T, horizon)), ridx + 1)
 
-    _, _, ridx1 = fc.make_windows(r, T, 1, start=r_test)
-    _, _, ridxK = fc.make_windows(r, T, K, start=r_test)
+    _, _, ridx1 = series.make_windows(r, T, 1, start=r_test)
+    _, _, ridxK = series.make_windows(r, T, K, start=r_test)
     idx1, idxK = ridx1 + 1, ridxK + 1  # price index of the first target
     true1, trueK = price[idx1], price[idxK[:, None] + np.arange(K)]
     seeds = [{"seed": int(sd), "val_mse": float(v),
@@ -449,7 +432,7 @@ def smoothing_leak(width: int = 5, p: int = 5) -> Dict[str, float]:
     test_idx = np.arange(test_start, n - k)  # the centred filter is undefined at the very end
     out = {"naive": fc.mae(price[test_idx], price[test_idx - 1]), "n_test": int(test_idx.shape[0])}
     for name, centred in (("trailing", False), ("centred", True)):
-        s = fc.moving_average(logp, width, centred=centred)
+        s = series.moving_average(logp, width, centred=centred)
 
         def design(idx):  # [1, l_{t-1}, s_{t-1}, ..., s_{t-p}] for target index t
             lags = s[idx[:, None] - np.arange(1, p + 1)[None, :]]  # (N, p)
@@ -461,7 +444,8 @@ def smoothing_leak(width: int = 5, p: int = 5) -> Dict[str, float]:
 
 
 def _errors(res: ForecastResult) -> Dict[str, Any]:
-    out: Dict[str, Any] = {"one_step": {}, "multi_step": {}, "mae_by_horizon": {}, "dm_one_step": {}}
+    out: Dict[str, Any] = {"one_step": {}, "multi_step": {}, "mae_by_horizon": {}, "dm_one_step": {},
+                           "dm_one_step_hln": {}, "dm_multi_step_hln": {}}
     for name, f in res.one_step.items():
         out["one_step"][name] = {
             "mae": fc.mae(res.one_step_true, f),
@@ -476,11 +460,24 @@ def _errors(res: ForecastResult) -> Dict[str, Any]:
         }
         out["mae_by_horizon"][name] = [float(v) for v in fc.mae(res.multi_true, f, axis=0)]
     neural = res.extra["model_name"]
-    e_model = res.one_step_true - res.one_step[neural]
+    e_model = res.one_step_true - res.one_step[neural]  # (N1,)
+    E_model = res.multi_true - res.multi[neural]  # (N, K)
+    K = E_model.shape[1]
     for name, f in res.one_step.items():
-        if name != neural:
-            stat, p_value = fc.diebold_mariano(e_model, res.one_step_true - f)
-            out["dm_one_step"][name] = {"stat": stat, "p_value": p_value}
+        if name == neural:
+            continue
+        e_base = res.one_step_true - f  # (N1,)
+        stat, p_value = diebold_mariano(e_model, e_base)
+        out["dm_one_step"][name] = {"stat": stat, "p_value": p_value}
+        stat, p_value = diebold_mariano(e_model, e_base, small_sample=True)
+        out["dm_one_step_hln"][name] = {"stat": stat, "p_value": p_value,
+                                        "mae_difference_ci95": list(mae_difference_interval(
+                                            e_model, e_base))}
+        E_base = res.multi_true - res.multi[name]  # (N, K)
+        tests = [diebold_mariano(E_model[:, k], E_base[:, k], horizon=k + 1, small_sample=True)
+                 for k in range(K)]
+        out["dm_multi_step_hln"][name] = {"stat": [t[0] for t in tests],
+                                          "p_value": [t[1] for t in tests]}
     return out
 
 
@@ -492,7 +489,12 @@ def metrics(res: ForecastResult) -> Dict[str, Any]:
     multi-step values averaged over the horizons 1..K), "mae_by_horizon"
     (model -> list of K floats), "dm_one_step" (baseline -> Diebold-Mariano
     statistic and p-value of the GRU's one-step absolute errors against that
-    baseline's; negative: the GRU is more accurate), the split sizes, the AR
+    baseline's; negative: the GRU is more accurate), "dm_one_step_hln" (the
+    same with the Harvey-Leybourne-Newbold correction and Student's t with
+    n - 1 degrees of freedom, and the matching 95 % interval of the GRU's MAE
+    minus the baseline's), "dm_multi_step_hln" (baseline -> lists of K
+    corrected statistics and p-values, one per horizon k, with lag k - 1
+    autocovariances), the split sizes, the AR
     order, the GRU's training record (steps, seconds, stopped, best_step,
     hidden_size) and "gru_seeds" (every GRU trained, with its test errors).
     """
@@ -535,10 +537,11 @@ def run(seconds: float, seed: int = 0) -> dict:
     - dict with keys "sunspots", "goog" (see :func:`metrics`), "smoothing_leak",
       "seconds", "seed".
     """
-    if not seconds > 0:
-        raise ValueError(f"seconds: expected a positive number, got {seconds!r}")
-    sun = sunspots_experiment(seconds=SUNSPOT_SHARE * seconds, seed=seed, n_seeds=RUN_SEEDS)
-    goog = goog_experiment(seconds=(1 - SUNSPOT_SHARE) * seconds, seed=seed, n_seeds=RUN_SEEDS)
+    seconds, seed = check_budget(seconds, seed)
+    with one_thread():
+        sun = sunspots_experiment(seconds=SUNSPOT_SHARE * seconds, seed=seed, n_seeds=RUN_SEEDS)
+        goog = goog_experiment(seconds=(1 - SUNSPOT_SHARE) * seconds, seed=seed,
+                               n_seeds=RUN_SEEDS)
     return {
         "sunspots": metrics(sun),
         "goog": metrics(goog),
@@ -546,3 +549,36 @@ def run(seconds: float, seed: int = 0) -> dict:
         "seconds": float(seconds),
         "seed": int(seed),
     }
+
+
+#: The baseline each series' GRU is compared with in :func:`summary`, fixed
+#: before looking at the test period: the AR chosen on validation for the
+#: sunspots, the random walk for the stock price.
+SUMMARY_BASELINES = {"sunspots": ("GRU", "AR recursive"), "goog": ("GRU on returns", "naive")}
+
+
+def summary(metrics: dict) -> dict:
+    """
+    The comparison of :func:`run`'s metrics in one line: one-step test MAE, GRU against its baseline.
+
+    The sunspots are the main comparison; the stock price follows under
+    "goog" in the same format. The interval of the MAE difference and the
+    p-value are those of the corrected Diebold-Mariano test (44 test years:
+    a small sample).
+
+    Inputs:
+    - metrics: dict returned by :func:`run`
+
+    Returns:
+    - dict from :func:`rnn_helpers.experiments.protocol.comparison`, with
+      "dm_p_value" and "goog"
+    """
+    out = {}
+    for name, (model, base) in SUMMARY_BASELINES.items():
+        m = metrics[name]
+        dm = m["dm_one_step_hln"][base]
+        out[name] = comparison(f"{name} test MAE, one step ahead", "lower", model,
+                               m["one_step"][model]["mae"], base, m["one_step"][base]["mae"],
+                               dm["mae_difference_ci95"], dm_p_value=dm["p_value"],
+                               n_test=m["n_one_step"], seeds=1)
+    return {**out["sunspots"], "goog": out["goog"]}

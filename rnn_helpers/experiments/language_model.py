@@ -20,14 +20,14 @@ Protocol (the same for every budget):
    log-likelihood of characters 2..L of every block given all earlier ones of
    that block, in nats, bits per character and perplexity.
 
-``run(seconds, seed)`` returns the JSON-able metrics; the command line is
+``run(seconds, seed)`` returns the JSON-able metrics, ``summary(metrics)``
+the LSTM against the n-gram; the command line is
 ``python -m rnn_helpers.experiments language_model --seconds 300``. The chapter calls
 :func:`experiment` with its own, short, step budget.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -37,10 +37,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from rnn_helpers.argcheck import check_choice, check_int
 from rnn_helpers.data.corpus import CharCorpus, load_corpus, window_batch_fn
+from rnn_helpers.experiments.metrics import block_bootstrap
+from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread, train_best
 from rnn_helpers.models.ngram import KneserNey, bits_per_char, perplexity
 from rnn_helpers.models.sampling import generate
-from rnn_helpers.models.training import TrainResult, set_seed, train
+from rnn_helpers.models.training import TrainResult, set_seed
 
 __all__ = [
     "Config",
@@ -53,10 +56,12 @@ __all__ = [
     "heldout_nll",
     "fit_ngram",
     "mixture_nll",
+    "mixture_log_probs",
     "best_mixture",
     "Experiment",
     "experiment",
     "run",
+    "summary",
 ]
 
 #: Budgets of at least this many seconds train the larger model of :func:`config_for`.
@@ -118,11 +123,9 @@ class CharLM(torch.nn.Module):
 
     def __init__(self, V: int, embed: int = 32, hidden: int = 128, cell: str = "lstm"):
         super().__init__()
-        if cell not in ("lstm", "gru"):
-            raise ValueError(f"cell: expected 'lstm' or 'gru', got {cell!r}")
+        check_choice("cell", cell, ("lstm", "gru"))
         for name, v in (("V", V), ("embed", embed), ("hidden", hidden)):
-            if not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+            check_int(name, v, 1)
         self.V, self.cell = int(V), cell
         self.embedding = torch.nn.Embedding(V, embed)
         rnn = torch.nn.LSTM if cell == "lstm" else torch.nn.GRU
@@ -218,6 +221,29 @@ def fit_ngram(corpus: CharCorpus, max_order: int = 9):
     return model, int(np.argmin(valid_nll)) + 1, valid_nll
 
 
+def mixture_log_probs(logp_a: Any, logp_b: Any, lam: float) -> np.ndarray:
+    """
+    log(lam p_a + (1 - lam) p_b) at every position, from the two models' log-probabilities.
+
+    Inputs:
+    - logp_a, logp_b: Arrays of the same shape, log-probabilities of the same targets
+    - lam: Float in [0, 1]
+
+    Returns:
+    - logp: float64 array of that shape
+    """
+    a, b = np.asarray(logp_a, dtype=np.float64), np.asarray(logp_b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"logp_b: expected the shape of logp_a {a.shape}, got {b.shape}")
+    if not 0.0 <= lam <= 1.0:
+        raise ValueError(f"lam: expected a number in [0, 1], got {lam!r}")
+    if lam == 0.0:
+        return b
+    if lam == 1.0:
+        return a
+    return np.logaddexp(np.log(lam) + a, np.log1p(-lam) + b)
+
+
 def mixture_nll(logp_a: Any, logp_b: Any, lam: float) -> float:
     """
     Loss of the mixture lam p_a + (1 - lam) p_b, from the two models' log-probabilities.
@@ -229,16 +255,7 @@ def mixture_nll(logp_a: Any, logp_b: Any, lam: float) -> float:
     Returns:
     - loss: Float, mean negative log-likelihood in nats
     """
-    a, b = np.asarray(logp_a, dtype=np.float64), np.asarray(logp_b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"logp_b: expected the shape of logp_a {a.shape}, got {b.shape}")
-    if not 0.0 <= lam <= 1.0:
-        raise ValueError(f"lam: expected a number in [0, 1], got {lam!r}")
-    if lam == 0.0:
-        return float(-b.mean())
-    if lam == 1.0:
-        return float(-a.mean())
-    return float(-np.logaddexp(np.log(lam) + a, np.log1p(-lam) + b).mean())
+    return float(-mixture_log_probs(logp_a, logp_b, lam).mean())
 
 
 def best_mixture(logp_a: Any, logp_b: Any, grid: int = 41):
@@ -294,7 +311,7 @@ class Experiment:
     metrics: dict = field(default_factory=dict)
 
 
-def _summary(nats: float) -> dict:
+def _scores(nats: float) -> dict:
     return {"nats": round(float(nats), 4), "bpc": round(bits_per_char(nats), 4),
             "perplexity": round(perplexity(nats), 4)}
 
@@ -318,8 +335,7 @@ def experiment(seconds: float, seed: int = 0, max_steps: Optional[int] = None,
     Returns:
     - Experiment; ``.metrics`` is the dict that :func:`run` returns
     """
-    if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0):
-        raise ValueError(f"seconds: expected a positive number, got {seconds!r}")
+    seconds, seed = check_budget(seconds, seed)
     config = config or config_for(seconds)
     corpus = corpus or load_corpus()
     if max_steps is None:
@@ -332,30 +348,22 @@ def experiment(seconds: float, seed: int = 0, max_steps: Optional[int] = None,
 
     set_seed(seed)
     model = CharLM(corpus.V, config.embed, config.hidden, config.cell)
-    best = {"nll": math.inf, "state": None, "step": 0}
-    counter = {"evals": 0}
-
-    def eval_fn(m):
-        nll = heldout_nll(m, corpus.valid)
-        counter["evals"] += 1
-        if nll < best["nll"]:
-            best.update(nll=nll, state=copy.deepcopy(m.state_dict()),
-                        step=counter["evals"])
-        return nll
-
     optimizer = CosineAdam(model.parameters(), config.lr, int(max_steps), config.lr_final)
-    result = train(model, window_batch_fn(corpus.train, config.N, config.T), lm_loss,
-                   max_steps=int(max_steps), max_seconds=float(seconds), optimizer=optimizer,
-                   clip_norm=config.clip_norm, eval_fn=eval_fn, eval_every=int(eval_every),
-                   seed=seed, progress=progress)
-    model.load_state_dict(best["state"])
-    best_step = result.evals[best["step"] - 1][0]
+    result, best_step = train_best(
+        model, window_batch_fn(corpus.train, config.N, config.T), lm_loss,
+        lambda m: heldout_nll(m, corpus.valid), max_steps=int(max_steps),
+        max_seconds=float(seconds), optimizer=optimizer, clip_norm=config.clip_norm,
+        eval_every=int(eval_every), seed=seed, higher_is_better=False, progress=progress)
 
     rnn_valid = target_log_probs(model, corpus.valid)  # (B_valid, L - 1)
     rnn_test = target_log_probs(model, corpus.test)  # (B_test, L - 1)
     ng_valid = ngram.log_probs(corpus.valid, order)[:, 1:]
     ng_test = ngram.log_probs(corpus.test, order)[:, 1:]
     lam, _ = best_mixture(rnn_valid, ng_valid)
+    bits = {"rnn": -rnn_test / math.log(2.0), "ngram": -ng_test / math.log(2.0),  # (B_test, L - 1)
+            "mixture": -mixture_log_probs(rnn_test, ng_test, lam) / math.log(2.0)}
+    ci95 = {f"{a}_minus_{b}": [round(v, 4) for v in block_bootstrap(bits[a], bits[b], seed=seed)]
+            for a, b in (("rnn", "ngram"), ("mixture", "ngram"), ("mixture", "rnn"))}
 
     prompt = corpus.encode(config.prompt)
     sample = corpus.decode(generate(model, prompt, config.sample_chars,
@@ -369,12 +377,13 @@ def experiment(seconds: float, seed: int = 0, max_steps: Optional[int] = None,
                      "best_step": int(best_step),
                      "final_train_nats": round(result.final_loss, 4),
                      "parameters": int(sum(p.numel() for p in model.parameters()))},
-        "ngram": {"order": order, "valid": _summary(ngram_valid[order - 1]),
-                  "test": _summary(-ng_test.mean())},
-        "rnn": {"valid": _summary(-rnn_valid.mean()), "test": _summary(-rnn_test.mean())},
+        "ngram": {"order": order, "valid": _scores(ngram_valid[order - 1]),
+                  "test": _scores(-ng_test.mean())},
+        "rnn": {"valid": _scores(-rnn_valid.mean()), "test": _scores(-rnn_test.mean())},
         "mixture": {"lambda_rnn": round(lam, 3),
-                    "test": _summary(mixture_nll(rnn_test, ng_test, lam))},
+                    "test": _scores(mixture_nll(rnn_test, ng_test, lam))},
         "rnn_beats_ngram_on_test": bool(-rnn_test.mean() < -ng_test.mean()),
+        "test_bpc_difference_ci95": ci95,
         "sample": {"prompt": config.prompt, "temperature": config.sample_temperature,
                    "text": config.prompt + sample},
         "seed": int(seed),
@@ -397,7 +406,28 @@ def run(seconds: float, seed: int = 0) -> dict:
     Returns:
     - metrics: JSON-able dict: data sizes, configuration, training summary,
       validation and test loss (nats, bits per character, perplexity) of the
-      n-gram baseline, the model and their mixture, and a short sample
+      n-gram baseline, the model and their mixture, 95 % block-bootstrap
+      intervals of their test bpc differences (the test blocks resampled),
+      and a short sample
     """
-    torch.set_num_threads(1)  # small model: one thread is fastest and reproducible
-    return experiment(seconds, seed=seed).metrics
+    with one_thread():
+        return experiment(seconds, seed=seed).metrics
+
+
+def summary(metrics: dict) -> dict:
+    """
+    The comparison of :func:`run`'s metrics in one line: test bits per character, LSTM against n-gram.
+
+    Inputs:
+    - metrics: dict returned by :func:`run`
+
+    Returns:
+    - dict from :func:`rnn_helpers.experiments.protocol.comparison`, with the
+      95 % block-bootstrap interval of the difference and the mixture's bpc
+    """
+    cfg, ng = metrics["config"], metrics["ngram"]
+    model = f"char-{cfg['cell'].upper()}, H={cfg['hidden']}"
+    return comparison("test bits per character", "lower", model, metrics["rnn"]["test"]["bpc"],
+                      f"{ng['order']}-gram Kneser-Ney", ng["test"]["bpc"],
+                      metrics["test_bpc_difference_ci95"]["rnn_minus_ngram"],
+                      mixture=metrics["mixture"]["test"]["bpc"], seeds=1)

@@ -21,13 +21,14 @@ Models, both fitted on the training part only and tuned on the validation part:
 
 ``run(seconds, seed)`` returns held-out accuracy and macro-F1 of both, the
 RNN's confusion matrix, and what happens when the same network reads the
-padded batch without packing. ``python -m rnn_helpers.experiments names --seconds 300``.
+padded batch without packing; ``summary(metrics)`` the RNN against the
+bigram baseline. ``python -m rnn_helpers.experiments names --seconds 300``.
+The metrics come from :mod:`rnn_helpers.experiments.metrics`, the thread and
+checkpoint handling from :mod:`rnn_helpers.experiments.protocol`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
@@ -36,6 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from rnn_helpers.argcheck import check_choice
 from rnn_helpers.data.names import (
     ASCII_ALPHABET,
     NamesData,
@@ -44,7 +46,9 @@ from rnn_helpers.data.names import (
     stratified_split,
 )
 from rnn_helpers.data.padding import length_mask, masked_mean, pad_sequences, run_packed
-from rnn_helpers.models.training import TrainResult, set_seed, train
+from rnn_helpers.experiments.metrics import accuracy, confusion_matrix, macro_f1, paired_bootstrap
+from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread, train_best
+from rnn_helpers.models.training import TrainResult, set_seed
 
 __all__ = [
     "MAX_PER_LANGUAGE",
@@ -55,15 +59,11 @@ __all__ = [
     "padded_batch",
     "NameClassifier",
     "predict",
+    "train_classifier",
     "fit_bag_of_characters",
-    "accuracy",
-    "macro_f1",
-    "confusion_matrix",
-    "paired_bootstrap",
-    "one_thread",
-    "train_best",
     "experiment",
     "run",
+    "summary",
 ]
 
 #: Cap on the names per language (Polish alone has almost 4000).
@@ -170,11 +170,8 @@ class NameClassifier(torch.nn.Module):
                  dropout: float = 0.0):
         super().__init__()
         cells = {"gru": torch.nn.GRU, "lstm": torch.nn.LSTM, "rnn": torch.nn.RNN}
-        if cell not in cells:
-            raise ValueError(f"cell: expected one of {sorted(cells)}, got {cell!r}")
-        if pooling not in ("last", "mean", "naive"):
-            raise ValueError(f"pooling: expected 'last', 'mean' or 'naive', got {pooling!r}")
-        self.pooling = pooling
+        check_choice("cell", cell, cells)
+        self.pooling = check_choice("pooling", pooling, ("last", "mean", "naive"))
         self.emb = torch.nn.Embedding(vocab_size + 1, embed, padding_idx=0)
         self.rnn = cells[cell](embed, hidden, batch_first=True, bidirectional=bidirectional)
         self.drop = torch.nn.Dropout(dropout)
@@ -241,126 +238,6 @@ def predict(model: torch.nn.Module, task: NamesTask, idx: np.ndarray, pooling: O
             preds.append(model(ids, lengths, pooling).argmax(dim=-1).numpy())  # (K,)
     model.train(was_training)
     return np.concatenate(preds)
-
-
-# ----------------------------------------------------------------------------
-# metrics (used by the digits app too)
-# ----------------------------------------------------------------------------
-
-
-def accuracy(y_true: Any, y_pred: Any) -> float:
-    """Fraction of equal entries of two integer arrays of shape (K,)."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape or y_true.ndim != 1:
-        raise ValueError(f"y_pred: expected shape {y_true.shape} like y_true, got {y_pred.shape}")
-    return float(np.mean(y_true == y_pred))
-
-
-def confusion_matrix(y_true: Any, y_pred: Any, Q: int, normalize: bool = False) -> np.ndarray:
-    """
-    Confusion matrix: entry [i, j] counts examples of true class i predicted as j.
-
-    Inputs:
-    - y_true, y_pred: Integer arrays of shape (K,), values in 0..Q-1
-    - Q: Number of classes
-    - normalize: If True, divide every row by its sum (rows of absent classes stay 0)
-
-    Returns:
-    - C: Array of shape (Q, Q); int64 counts, or float64 row fractions
-    """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape or y_true.ndim != 1:
-        raise ValueError(f"y_pred: expected shape {y_true.shape} like y_true, got {y_pred.shape}")
-    C = np.zeros((Q, Q), dtype=np.int64)
-    np.add.at(C, (y_true, y_pred), 1)
-    if not normalize:
-        return C
-    rows = C.sum(axis=1, keepdims=True)
-    return np.divide(C, rows, out=np.zeros((Q, Q)), where=rows > 0)
-
-
-def macro_f1(y_true: Any, y_pred: Any, Q: int) -> float:
-    """Unweighted mean over the Q classes of F1 = 2 precision recall / (precision + recall)."""
-    C = confusion_matrix(y_true, y_pred, Q).astype(np.float64)
-    tp = np.diag(C)
-    denom = C.sum(axis=0) + C.sum(axis=1)  # predicted + actual = 2 tp + fp + fn
-    f1 = np.divide(2 * tp, denom, out=np.zeros(Q), where=denom > 0)
-    return float(f1.mean())
-
-
-def paired_bootstrap(correct_a: Any, correct_b: Any, n: int = 2000, seed: int = 0) -> Tuple[float, float]:
-    """
-    95 % bootstrap interval of accuracy(a) - accuracy(b) on the same test examples.
-
-    Inputs:
-    - correct_a, correct_b: Boolean arrays of shape (K,), whether model a / b got example k right
-    - n: Number of resamples
-    - seed: Non-negative integer
-
-    Returns:
-    - (low, high): The 2.5 % and 97.5 % quantiles of the resampled differences
-    """
-    a, b = np.asarray(correct_a, dtype=np.float64), np.asarray(correct_b, dtype=np.float64)
-    if a.shape != b.shape or a.ndim != 1:
-        raise ValueError(f"correct_b: expected shape {a.shape} like correct_a, got {b.shape}")
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, a.size, size=(n, a.size))  # (n, K)
-    diffs = (a[picks] - b[picks]).mean(axis=1)  # (n,)
-    low, high = np.quantile(diffs, [0.025, 0.975])
-    return float(low), float(high)
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run torch on one CPU thread inside the block (small models: fastest and reproducible), then restore."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-# ----------------------------------------------------------------------------
-# training with a validation-selected checkpoint (used by the digits app too)
-# ----------------------------------------------------------------------------
-
-
-def train_best(model: torch.nn.Module, batch_fn, loss_fn, val_fn, *, max_steps: int,
-               max_seconds: float, lr: float, weight_decay: float = 0.0, clip_norm: Optional[float] = 1.0,
-               eval_every: int = 100, seed: int = 0, optimizer: Optional[torch.optim.Optimizer] = None):
-    """
-    :func:`rnn_helpers.models.training.train`, keeping the weights with the best validation score.
-
-    Inputs:
-    - model, batch_fn, loss_fn: as for ``train``
-    - val_fn: ``val_fn(model) -> float``, higher is better (e.g. validation accuracy)
-    - max_steps, max_seconds, lr, clip_norm, eval_every, seed: as for ``train``
-    - weight_decay: AdamW weight decay (ignored if ``optimizer`` is given)
-    - optimizer: Optional torch optimiser (default: AdamW)
-
-    Returns a tuple of:
-    - result: TrainResult; result.evals holds (step, validation score) pairs
-    - best_step: Integer, the step whose weights ``model`` now holds
-    """
-    best = {"score": -np.inf, "state": None}
-
-    def eval_fn(m):
-        score = float(val_fn(m))
-        if score > best["score"]:  # strictly better: the first of equal scores wins
-            best.update(score=score, state=copy.deepcopy(m.state_dict()))
-        return score
-
-    if optimizer is None:
-        optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    result = train(model, batch_fn, loss_fn, max_steps=max_steps, max_seconds=max_seconds,
-                   optimizer=optimizer, clip_norm=clip_norm, eval_fn=eval_fn, eval_every=eval_every,
-                   seed=seed)
-    if best["state"] is not None:
-        model.load_state_dict(best["state"])
-    scores = [v for _, v in result.evals]
-    best_step = result.evals[int(np.argmax(scores))][0] if scores else result.steps
-    return result, int(best_step)
 
 
 def train_classifier(task: NamesTask, *, steps: int, seconds: float, seed: int = 0,
@@ -474,8 +351,7 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
     - artefacts: dict with the trained "model", the "task", the baselines
       "bag1" and "bag2" (fitted pipelines) and the test predictions "pred_rnn", "pred_bag2"
     """
-    if not seconds > 0:
-        raise ValueError(f"seconds: expected a positive number, got {seconds!r}")
+    seconds, seed = check_budget(seconds, seed)
     start = time.perf_counter()
     steps = int(steps) if steps is not None else max(1, int(round(STEPS_PER_SECOND * seconds)))
     task = task if task is not None else prepare(seed)
@@ -531,7 +407,7 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
     return metrics, artefacts
 
 
-def run(seconds: float, seed: int = 0) -> Dict[str, Any]:
+def run(seconds: float, seed: int = 0) -> dict:
     """
     Train and evaluate (see :func:`experiment`) on one CPU thread; return JSON-able metrics.
 
@@ -549,3 +425,21 @@ def run(seconds: float, seed: int = 0) -> Dict[str, Any]:
     """
     with one_thread():
         return experiment(seconds, seed)[0]
+
+
+def summary(metrics: dict) -> dict:
+    """
+    The comparison of :func:`run`'s metrics in one line: the RNN against the bigram baseline.
+
+    Inputs:
+    - metrics: dict returned by :func:`run`
+
+    Returns:
+    - dict from :func:`rnn_helpers.experiments.protocol.comparison`: test
+      accuracy of both, their difference and its 95 % paired bootstrap interval
+    """
+    rnn, base = metrics["rnn"], metrics["baseline_bag_of_bigrams"]
+    return comparison("test accuracy", "higher", rnn["model"], rnn["test_accuracy"],
+                      base["model"], base["test_accuracy"],
+                      metrics["rnn_minus_bigrams_ci95"], n_test=metrics["n_test"],
+                      seeds=1)

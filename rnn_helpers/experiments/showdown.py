@@ -36,22 +36,28 @@ Example::
 Command line (the same defaults)::
 
     python -m rnn_helpers.experiments.showdown --lengths 10 30 60 --max-steps 800
+
+``run(seconds, seed)``, the contract of every experiment (see
+:mod:`rnn_helpers.experiments.protocol`), runs the adding-problem showdown
+at T = 10, 30, 60 with a step budget proportional to ``seconds``;
+``python -m rnn_helpers.experiments showdown --seconds 60`` prints its
+metrics as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from dataclasses import dataclass, field
-from numbers import Integral, Real
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from rnn_helpers.argcheck import check_choice, check_float, check_int
 from rnn_helpers.data import tasks
+from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread
 from rnn_helpers.models.training import train
 
 __all__ = [
@@ -63,6 +69,8 @@ __all__ = [
     "ShowdownResult",
     "run_one",
     "run_showdown",
+    "run",
+    "summary",
     "state_gradient_norms",
     "main",
 ]
@@ -102,7 +110,7 @@ class Reader(torch.nn.Module):
 
     def __init__(self, cell: str, D: int, H: int, out_size: int = 1, per_step: bool = False):
         super().__init__()
-        self.cell = _check_cell(cell)
+        self.cell = check_choice("cell", cell, CELLS, casefold=True)
         self.rnn = CELLS[self.cell](D, H, batch_first=True)
         self.head = torch.nn.Linear(H, out_size)
         self.per_step = bool(per_step)
@@ -130,13 +138,13 @@ def make_model(cell: str, task: str = "adding", H: int = 32, *, n_symbols: int =
     Returns:
     - model: a float32 :class:`Reader`.
     """
-    task = _check_task(task)
-    H = _check_int("H", H, 1)
-    seed = _check_int("seed", seed, 0)
+    task = check_choice("task", task, TASKS)
+    H = check_int("H", H, 1)
+    seed = check_int("seed", seed, 0)
     torch.manual_seed(seed)
     if task == "adding":
         return Reader(cell, 2, H)
-    V = _check_int("n_symbols", n_symbols, 2)
+    V = check_int("n_symbols", n_symbols, 2)
     return Reader(cell, V + 2, H, out_size=V, per_step=True)
 
 
@@ -258,32 +266,6 @@ class ShowdownResult:
 # ----------------------------------------------------------------------------
 
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_positive(name: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real) or not (
-        math.isfinite(value) and value > 0
-    ):
-        raise ValueError(f"{name}: expected a positive finite number, got {value!r}")
-    return float(value)
-
-
-def _check_cell(cell: Any) -> str:
-    if not isinstance(cell, str) or cell.lower() not in CELLS:
-        raise ValueError(f"cell: expected one of 'rnn', 'lstm', 'gru', got {cell!r}")
-    return cell.lower()
-
-
-def _check_task(task: Any) -> str:
-    if task not in TASKS:
-        raise ValueError(f"task: expected 'adding' or 'copy', got {task!r}")
-    return task
-
-
 def _task_data(task: str, T: int, copy_length: int, n_symbols: int):
     """(task function, its keyword arguments) for a length T."""
     if task == "adding":
@@ -373,29 +355,31 @@ def run_one(
     Returns:
     - RunResult.
     """
-    cell = _check_cell(cell)
-    task = _check_task(task)
-    T = _check_int("T", T, 2 if task == "adding" else 1)
-    H = _check_int("H", H, 1)
-    batch_size = _check_int("batch_size", batch_size, 1)
-    max_steps = _check_int("max_steps", max_steps, 1)
-    n_eval = _check_int("n_eval", n_eval, 1)
-    eval_every = _check_int("eval_every", eval_every, 1)
-    eval_seed = _check_int("eval_seed", eval_seed, 0)
-    seed = _check_int("seed", seed, 0)
-    copy_length = _check_int("copy_length", copy_length, 1)
-    n_symbols = _check_int("n_symbols", n_symbols, 2)
-    lr = _check_positive("lr", lr)
-    max_seconds = _check_positive("max_seconds", max_seconds)
+    cell = check_choice("cell", cell, CELLS, casefold=True)
+    task = check_choice("task", task, TASKS)
+    T = check_int("T", T, 2 if task == "adding" else 1)
+    H = check_int("H", H, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
+    max_steps = check_int("max_steps", max_steps, 1)
+    n_eval = check_int("n_eval", n_eval, 1)
+    eval_every = check_int("eval_every", eval_every, 1)
+    eval_seed = check_int("eval_seed", eval_seed, 0)
+    seed = check_int("seed", seed, 0)
+    copy_length = check_int("copy_length", copy_length, 1)
+    n_symbols = check_int("n_symbols", n_symbols, 2)
+    lr = check_float("lr", lr, positive=True)
+    max_seconds = check_float("max_seconds", max_seconds, positive=True)
     if clip_norm is not None:
-        clip_norm = _check_positive("clip_norm", clip_norm)
-    threshold = TASKS[task]["threshold"] if threshold is None else _check_positive("threshold", threshold)
+        clip_norm = check_float("clip_norm", clip_norm, positive=True)
+    if threshold is None:
+        threshold = TASKS[task]["threshold"]
+    threshold = check_float("threshold", threshold, positive=True)
     if isinstance(target_loss, str):
         if target_loss != "auto":
             raise ValueError(f"target_loss: expected a positive number, None or 'auto', got {target_loss!r}")
         target_loss = TASKS[task]["target_loss"]
     elif target_loss is not None:
-        target_loss = _check_positive("target_loss", target_loss)
+        target_loss = check_float("target_loss", target_loss, positive=True)
 
     fn, kwargs = _task_data(task, T, copy_length, n_symbols)
     x_val, y_val = tasks.fixed_batch(fn, n_eval, seed=eval_seed, **kwargs)
@@ -455,13 +439,13 @@ def run_showdown(
     Returns:
     - ShowdownResult with one run per (T, model), T ascending.
     """
-    cells = [_check_cell(c) for c in cells]
+    cells = [check_choice("cell", c, CELLS, casefold=True) for c in cells]
     if not cells:
         raise ValueError("cells: expected at least one of 'rnn', 'lstm', 'gru'")
     lengths = list(lengths)
     if not lengths:
         raise ValueError("lengths: expected at least one sequence length")
-    task = _check_task(task)
+    task = check_choice("task", task, TASKS)
     if threshold is None:
         threshold = TASKS[task]["threshold"]
     runs = [
@@ -471,6 +455,60 @@ def run_showdown(
     ]
     settings = {"cells": tuple(cells), "lengths": tuple(sorted(lengths)), "task": task, **kwargs}
     return ShowdownResult(runs=runs, task=task, threshold=float(threshold), settings=settings)
+
+
+#: Training steps per second of budget in :func:`run`, over all its runs
+#: (a quiet CPU core takes a few milliseconds per step of these models).
+STEPS_PER_SECOND = 120
+#: The lengths of :func:`run`'s showdown.
+RUN_LENGTHS = (10, 30, 60)
+
+
+def run(seconds: float, seed: int = 0) -> dict:
+    """
+    The adding-problem showdown of RNN, LSTM and GRU at T = 10, 30, 60, within a budget.
+
+    Each of the nine runs gets STEPS_PER_SECOND * seconds / 9 steps (at
+    least 1; early stopping on the training loss as in :func:`run_one`) and
+    a safety net of three times its share of the wall time.
+
+    Inputs:
+    - seconds: Positive float, the time budget of all runs together
+    - seed: Non-negative integer, seeds the initialisations and the batches
+
+    Returns:
+    - dict with "rows" (model, T, error, success, steps, seconds per run),
+      "baseline" (the memoryless held-out MSE per T), "task", "threshold",
+      "max_steps", "seconds" and "seed"
+    """
+    seconds, seed = check_budget(seconds, seed)
+    n_runs = len(CELLS) * len(RUN_LENGTHS)
+    steps = max(1, int(round(STEPS_PER_SECOND * seconds / n_runs)))
+    with one_thread():
+        result = run_showdown(tuple(CELLS), RUN_LENGTHS, max_steps=steps,
+                              max_seconds=3.0 * seconds / n_runs, seed=seed)
+    baseline = {str(T): result.get("rnn", T).baseline for T in result.lengths}
+    return {"task": result.task, "threshold": result.threshold, "rows": result.rows(),
+            "baseline": baseline, "max_steps": steps, "seconds": seconds, "seed": seed}
+
+
+def summary(metrics: dict) -> dict:
+    """
+    The comparison of :func:`run`'s metrics in one line: GRU against RNN at the longest T.
+
+    Inputs:
+    - metrics: dict returned by :func:`run`
+
+    Returns:
+    - dict from :func:`rnn_helpers.experiments.protocol.comparison`, with the
+      LSTM's error and the memoryless baseline's
+    """
+    T = max(row["T"] for row in metrics["rows"])
+    error = {row["model"]: row["error"] for row in metrics["rows"] if row["T"] == T}
+    return comparison(f"held-out MSE, adding problem, T = {T}", "lower", NAMES["gru"],
+                      error[NAMES["gru"]], NAMES["rnn"], error[NAMES["rnn"]],
+                      lstm=error[NAMES["lstm"]], memoryless=metrics["baseline"][str(T)],
+                      seeds=1)
 
 
 # ----------------------------------------------------------------------------
