@@ -66,7 +66,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ip=$(HOST) chapters
 
 bench: $(STAMP)
-	$(BIN)/python -m rnn_helpers.experiments.bench
+	$(BIN)/python -m rnn_helpers.experiments bench --seconds 30
 
 student: $(STAMP)
 	rm -rf student
