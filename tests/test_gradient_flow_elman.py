@@ -1,4 +1,4 @@
-"""rnn_helpers.gradient_flow.elman: Jacobian products, gradient norms, clipping, the cliff.
+"""rnn_helpers.gradient_flow.elman and .jacobians: the Elman cell, Jacobian products, gradient norms.
 
 PyTorch's autograd is the independent oracle for every derivative.
 """
@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnn_helpers.gradient_flow import elman as gf
+from rnn_helpers.gradient_flow import jacobians
 from rnn_helpers.numpy_rnn import rnn_forward
 
 TORCH_ACT = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid,
@@ -126,7 +127,7 @@ def test_jacobian_products_equal_autograd(name):
     N, T = 2, 6
     x = rng.standard_normal((N, T, 3))
     h0 = rng.standard_normal((N, 5))
-    P = gf.jacobian_products(cell, x, h0)  # (N, T+1, H, H)
+    P = jacobians.jacobian_products(cell, x, h0)  # (N, T+1, H, H)
     assert P.shape == (N, T + 1, 5, 5)
     np.testing.assert_array_equal(P[:, T], np.broadcast_to(np.eye(5), (N, 5, 5)))
     states = cell.run(x, h0).states
@@ -160,10 +161,10 @@ def test_gradient_norms_equal_autograd_through_the_recurrence(name):
         states.append(h)
     (states[-1] * torch.tensor(u)).sum().backward()
     expected = np.stack([s.grad.norm(dim=1).numpy() for s in states], axis=1)  # (N, T+1)
-    got = gf.gradient_norms(cell, x, h0, upstream=u)
+    got = jacobians.gradient_norms(cell, x, h0, upstream=u)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-14)
     # and the same numbers from the explicit Jacobian products
-    P = gf.jacobian_products(cell, x, h0)
+    P = jacobians.jacobian_products(cell, x, h0)
     # dL/dh_t = (dh_T/dh_t)^T u: entry j is sum_i P[n, t, i, j] u[n, i]
     via_P = np.linalg.norm(np.einsum("ntij,ni->ntj", P, u), axis=-1)  # (N, T+1)
     np.testing.assert_allclose(via_P, expected, rtol=1e-10, atol=1e-14)
@@ -171,7 +172,7 @@ def test_gradient_norms_equal_autograd_through_the_recurrence(name):
 
 def test_default_upstream_is_a_unit_vector():
     cell, rng = small_cell("tanh")
-    norms = gf.gradient_norms(cell, rng.standard_normal((2, 4, 3)))
+    norms = jacobians.gradient_norms(cell, rng.standard_normal((2, 4, 3)))
     np.testing.assert_allclose(norms[:, -1], 1.0)
 
 
@@ -181,7 +182,7 @@ def test_default_upstream_is_a_unit_vector():
 def test_measured_jacobian_norms_never_exceed_the_bound(seed, rho, name, T):
     cell, rng = small_cell(name, H=6, rho=rho, seed=seed)
     x = rng.standard_normal((3, T, 3))
-    norms = gf.jacobian_product_norms(cell, x)  # (N, T+1), column t is distance T - t
+    norms = jacobians.jacobian_product_norms(cell, x)  # (N, T+1), column t is distance T - t
     bound = gf.norm_bound(cell.W_hh, name, T - np.arange(T + 1))
     assert np.all(norms <= bound * (1 + 1e-9) + 1e-300)
 
@@ -189,12 +190,12 @@ def test_measured_jacobian_norms_never_exceed_the_bound(seed, rho, name, T):
 def test_orthogonal_linear_network_preserves_gradient_norms_exactly():
     rng = np.random.default_rng(5)
     cell = gf.ElmanCell.random(12, 3, rng, rho=1.0, kind="orthogonal", activation="identity")
-    norms = gf.gradient_norms(cell, rng.standard_normal((4, 50, 3)))
+    norms = jacobians.gradient_norms(cell, rng.standard_normal((4, 50, 3)))
     np.testing.assert_allclose(norms, 1.0, rtol=1e-10)
-    fro = gf.jacobian_product_norms(cell, rng.standard_normal((2, 5, 3)), ord="fro")
+    fro = jacobians.jacobian_product_norms(cell, rng.standard_normal((2, 5, 3)), ord="fro")
     np.testing.assert_allclose(fro, np.sqrt(12), rtol=1e-10)
     with pytest.raises(ValueError, match="ord"):
-        gf.jacobian_product_norms(cell, rng.standard_normal((2, 5, 3)), ord=1)
+        jacobians.jacobian_product_norms(cell, rng.standard_normal((2, 5, 3)), ord=1)
 
 
 # ---------------------------------------------------------------- profiles
@@ -234,99 +235,6 @@ def test_register_cell_checks_the_interface():
         assert isinstance(cell, gf.ElmanCell)
     finally:
         del gf.CELLS["rnn-copy"]
-
-
-# ---------------------------------------------------------------- clipping
-def test_norm_clipping_keeps_direction_and_leaves_short_vectors_alone():
-    g = np.array([[3.0, 4.0], [0.3, 0.4], [0.0, 0.0]])  # norms 5, 0.5, 0
-    c = gf.clip_by_norm(g, 1.0)
-    np.testing.assert_allclose(c[0], [0.6, 0.8])
-    np.testing.assert_array_equal(c[1:], g[1:])
-    v = gf.clip_by_value(g, 1.0)
-    np.testing.assert_array_equal(v[0], [1.0, 1.0])  # direction changed: 45 degrees
-    with pytest.raises(ValueError, match="threshold"):
-        gf.clip_by_norm(g, 0.0)
-    with pytest.raises(ValueError, match="threshold"):
-        gf.clip_by_value(g, -1.0)
-
-
-def test_clip_grad_norm_equals_torch():
-    rng = np.random.default_rng(7)
-    for scale in (10.0, 0.01):
-        grads = [scale * rng.standard_normal((3, 4)), scale * rng.standard_normal(5)]
-        params = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
-        for p, g in zip(params, grads):
-            p.grad = torch.tensor(g)
-        torch.nn.utils.clip_grad_norm_(params, 2.0)
-        ours = gf.clip_grad_norm(grads, 2.0)
-        for o, p in zip(ours, params):  # torch divides by (norm + 1e-6)
-            np.testing.assert_allclose(o, p.grad.numpy(), rtol=1e-6)
-        for p, g in zip(params, grads):
-            p.grad = torch.tensor(g)
-        torch.nn.utils.clip_grad_value_(params, 0.5)
-        for g, p in zip(grads, params):
-            np.testing.assert_array_equal(gf.clip_by_value(g, 0.5), p.grad.numpy())
-    with pytest.raises(ValueError, match="max_norm"):
-        gf.clip_grad_norm([np.ones(2)], 0)
-
-
-# ---------------------------------------------------------------- the cliff
-def test_cliff_gradient_equals_autograd():
-    rng = np.random.default_rng(8)
-    w = rng.uniform(0, 14, 20)
-    b = rng.uniform(-8, 3, 20)
-    L, G = gf.cliff_loss_and_grad(w, b)
-    wt = torch.tensor(w, requires_grad=True)
-    bt = torch.tensor(b, requires_grad=True)
-    x = torch.full_like(wt, gf.CLIFF_X0)
-    for _ in range(gf.CLIFF_T):
-        x = wt * torch.sigmoid(x) + bt
-    loss = (x - gf.CLIFF_TARGET) ** 2
-    loss.sum().backward()
-    np.testing.assert_allclose(L, loss.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(G[:, 0], wt.grad.numpy(), rtol=1e-8, atol=1e-10)
-    np.testing.assert_allclose(G[:, 1], bt.grad.numpy(), rtol=1e-8, atol=1e-10)
-    for i in range(5):  # the fast scalar path gives the same numbers
-        np.testing.assert_allclose(gf.cliff_gradient(np.array([w[i], b[i]])), G[i], rtol=1e-9)
-    np.testing.assert_allclose(gf.cliff_gradient(np.stack([w, b], -1)), G)
-
-
-def test_cliff_wall_marks_the_jump_of_the_final_state():
-    w = np.array([2.0, 3.5, 6.0, 9.0])
-    wall = gf.cliff_wall(w)
-    assert np.isnan(wall[:2]).all()  # w < 4: one stable state, no cliff
-    for wi, bi in zip(w[2:], wall[2:]):
-        below, above = gf.cliff_forward(wi, bi - 0.01)[0], gf.cliff_forward(wi, bi + 0.01)[0]
-        assert above - below > 1.0
-    # on the wall the gradient is huge: find the wall by bisection (it is thinner than any grid)
-    for wi, bi in zip(w[2:], wall[2:]):
-        lo, hi = bi - 0.01, bi + 0.01
-        level = 0.5 * (gf.cliff_forward(wi, lo)[0] + gf.cliff_forward(wi, hi)[0])
-        for _ in range(60):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if gf.cliff_forward(wi, mid)[0] < level else (lo, mid)
-        assert np.linalg.norm(gf.cliff_gradient(np.array([wi, lo]))) > 1e4
-
-
-def test_gradient_descent_clipping_bounds_every_step():
-    lr, c, steps = 0.01, 10.0, 120
-    plain = gf.gradient_descent(gf.cliff_gradient, (8.0, -2.0), lr, steps)
-    normed = gf.gradient_descent(gf.cliff_gradient, (8.0, -2.0), lr, steps, "norm", c)
-    valued = gf.gradient_descent(gf.cliff_gradient, (8.0, -2.0), lr, steps, "value", c)
-    step = lambda p: np.linalg.norm(np.diff(p, axis=0), axis=1)  # noqa: E731
-    assert plain.shape == normed.shape == (steps + 1, 2)
-    assert step(plain).max() > 10 * lr * c  # the unclipped run hits the wall and is thrown
-    assert step(normed).max() <= lr * c * (1 + 1e-12)
-    assert step(valued).max() <= lr * c * np.sqrt(2) * (1 + 1e-12)
-    with pytest.raises(ValueError, match="clip"):
-        gf.gradient_descent(gf.cliff_gradient, (8.0, -2.0), lr, 3, "l1", 1.0)
-    with pytest.raises(ValueError, match="threshold"):
-        gf.gradient_descent(gf.cliff_gradient, (8.0, -2.0), lr, 3, "norm")
-
-
-def test_gradient_descent_stops_at_non_finite_values():
-    path = gf.gradient_descent(lambda th: np.array([np.inf]), [0.0], 0.1, 4)
-    assert path[0, 0] == 0.0 and np.isnan(path[1:]).all()
 
 
 # ---------------------------------------------------------------- import direction

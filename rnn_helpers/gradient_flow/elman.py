@@ -1,59 +1,46 @@
-"""How gradients flow backwards through time: pure computations, no plotting.
+"""The plain (Elman) RNN's gradient flow: the measurements of chapter 4.
 
-Chapter 4 (vanishing and exploding gradients) is built on these functions;
-the figures live in :mod:`rnn_helpers.viz.gradients`.
+- activations with their derivatives and the constant gamma = sup |f'|;
+- recurrent matrices: spectral radius, largest singular value, random
+  matrices of a given kind and scale;
+- :class:`ElmanCell`, the cell h_k = f(W_xh x_k + W_hh h_{k-1} + b_h) in the
+  cell interface of :mod:`rnn_helpers.gradient_flow.jacobians` (whose
+  functions walk backwards through any cell), and the registry of cells by
+  name (:data:`CELLS`, :func:`register_cell`, :func:`make_cell`);
+- the bound (gamma sigma_max)^k and :func:`gradient_norm_profile`, which
+  measures ||dL/dh_t|| against the distance T - t for a random network.
 
-Conventions
------------
+Clipping and the loss cliff are in :mod:`rnn_helpers.gradient_flow.clipping`,
+the figures in :mod:`rnn_helpers.viz.gradients`. (About 450 lines, half of
+them docstrings: the chapter's measurements of one cell kind belong
+together.)
+
 The equations use column vectors, as in the rest of the course::
 
     a_k = W_xh x_k + W_hh h_{k-1} + b_h,      h_k = f(a_k)
 
 so ``W_hh`` here is the (H, H) matrix *of the equations* (PyTorch's
-``weight_hh_l0``; the package's ``Wh`` is its transpose). Jacobians use the
-numerator layout: entry (i, j) of dh_k/dh_{k-1} is d h_{k,i} / d h_{k-1,j}, so
+``weight_hh_l0``; the package's ``Wh`` is its transpose), and in the
+numerator layout of the Jacobians
 
     dh_k/dh_{k-1} = diag(f'(a_k)) W_hh,
     dh_T/dh_t     = dh_T/dh_{T-1} ... dh_{t+1}/dh_t.
-
-Arrays are batch-first: inputs ``x`` have shape (N, T, D) and the states
-h_0..h_T are stored as (N, T+1, H). Everything is vectorised over the batch;
-only time is a Python loop, as the recurrence demands.
-
-Cells
------
-The functions that walk backwards in time (:func:`jacobian_products`,
-:func:`gradient_norms`) take any *cell* object with
-
-- ``state_size`` (int S),
-- ``run(x, h0) -> Trace`` (the forward pass, keeping what backward needs),
-- ``jacobian(trace, k) -> (N, S, S)``: d s_k / d s_{k-1},
-- ``vjp(trace, k, g) -> (N, S)``: ``g`` (N, S) times that Jacobian,
-
-and :data:`CELLS` maps a name to a cell class with a ``random`` constructor.
-The Elman cell is registered as ``"rnn"``; the LSTM and GRU chapters can
-register their cells (whose state may be ``(h, c)`` stacked into one
-vector) with :func:`register_cell` and reuse everything below.
-
-The loss cliff
---------------
-:func:`cliff_loss` is a one-unit RNN ``x_t = w sigmoid(x_{t-1}) + b`` run for
-T = 50 steps from x_0 = 0.5, with loss ``(x_T - 0.7)^2``, the kind of model
-Pascanu, Mikolov & Bengio (2013) use to picture the error surface. Where the
-unit becomes bistable the final state jumps from one stable state to the
-other as (w, b) move, and the loss has a "cliff": a wall of very high
-curvature next to a valley. :func:`gradient_descent` runs plain, norm-clipped
-or value-clipped gradient descent on it.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Optional, Sequence
+from dataclasses import dataclass
+from typing import Callable, Dict, Optional
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_int
+from rnn_helpers.gradient_flow.jacobians import (
+    Trace,
+    _as_sequence,
+    _initial_state,
+    gradient_norms,
+)
 from rnn_helpers.numpy_rnn.activations import (
     sigmoid,
     sigmoid_derivative,
@@ -68,30 +55,37 @@ __all__ = [
     "largest_singular_value",
     "scale_to_spectral_radius",
     "random_recurrent_matrix",
-    "Trace",
     "ElmanCell",
     "CELLS",
     "register_cell",
     "make_cell",
-    "jacobian_products",
-    "jacobian_product_norms",
-    "gradient_norms",
     "norm_bound",
     "GradientProfile",
     "gradient_norm_profile",
-    "clip_by_norm",
-    "clip_by_value",
-    "clip_grad_norm",
-    "CLIFF_T",
-    "CLIFF_X0",
-    "CLIFF_TARGET",
-    "cliff_forward",
-    "cliff_loss",
-    "cliff_loss_and_grad",
-    "cliff_gradient",
-    "cliff_wall",
-    "gradient_descent",
 ]
+
+# Transitional: chapter 4 and rnn_helpers.exercises.ch04 still reach these
+# through this module (``gf.jacobian_products``, ``gf.cliff_loss``, ...).
+# Their home is rnn_helpers.gradient_flow.jacobians and .clipping; once the
+# callers import from there, this block goes.
+from rnn_helpers.gradient_flow.clipping import (  # noqa: E402,F401
+    CLIFF_T,
+    CLIFF_TARGET,
+    CLIFF_X0,
+    clip_by_norm,
+    clip_by_value,
+    clip_grad_norm,
+    cliff_forward,
+    cliff_gradient,
+    cliff_loss,
+    cliff_loss_and_grad,
+    cliff_wall,
+    gradient_descent,
+)
+from rnn_helpers.gradient_flow.jacobians import (  # noqa: E402,F401
+    jacobian_product_norms,
+    jacobian_products,
+)
 
 
 # ----------------------------------------------------------------------------
@@ -243,30 +237,6 @@ def random_recurrent_matrix(H: int, rho: float = 1.0, kind: str = "gaussian",
 # ----------------------------------------------------------------------------
 
 
-@dataclass
-class Trace:
-    """What a cell's forward pass keeps for the backward walk.
-
-    - states: (N, T+1, S), s_0 .. s_T.
-    - cache: dict of cell-specific arrays (for the Elman cell, "a": (N, T, H),
-      the pre-activations a_1 .. a_T, and, once needed, "fprime": f'(a)).
-    """
-
-    states: np.ndarray
-    cache: Dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def T(self) -> int:
-        return self.states.shape[1] - 1
-
-
-def _as_sequence(x, D: int) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 3 or x.shape[2] != D:
-        raise ValueError(f"x: expected shape (N, T, D) with D = {D}, got {x.shape}")
-    return x
-
-
 class ElmanCell:
     """The plain RNN cell h_k = f(W_xh x_k + W_hh h_{k-1} + b_h).
 
@@ -317,9 +287,7 @@ class ElmanCell:
         x = _as_sequence(x, self.W_xh.shape[1])
         N, T, _ = x.shape
         H = self.state_size
-        h = np.zeros((N, H)) if h0 is None else np.asarray(h0, dtype=np.float64)
-        if h.shape != (N, H):
-            raise ValueError(f"h0: expected shape (N, H) = ({N}, {H}), got {h.shape}")
+        h = _initial_state("h0", h0, N, H, "H")
         xin = x @ self.W_xh.T + self.b  # (N, T, H): input part of every step at once
         states = np.empty((N, T + 1, H))
         pre = np.empty((N, T, H))
@@ -373,86 +341,6 @@ def make_cell(name: str, H: int, D: int, rng: np.random.Generator, **kwargs):
     except KeyError:
         raise ValueError(f"cell: expected one of {sorted(CELLS)}, got {name!r}") from None
     return cls.random(H, D, rng, **kwargs)
-
-
-def jacobian_products(cell, x, h0=None, trace: Optional[Trace] = None) -> np.ndarray:
-    """Every Jacobian product dh_T/dh_t, t = 0..T.
-
-    Inputs:
-    - cell: a cell object (see the module docstring).
-    - x: (N, T, D) inputs.
-    - h0: (N, S) initial state or None.
-    - trace: a Trace from ``cell.run(x, h0)`` to reuse (optional).
-
-    Returns:
-    - P: (N, T+1, S, S) with P[:, t] = dh_T/dh_t = J_T J_{T-1} ... J_{t+1}
-      (P[:, T] is the identity).
-    """
-    trace = cell.run(x, h0) if trace is None else trace
-    N, T = trace.states.shape[0], trace.T
-    S = cell.state_size
-    P = np.empty((N, T + 1, S, S))
-    P[:, T] = np.eye(S)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(T - 1, -1, -1):
-            P[:, t] = P[:, t + 1] @ cell.jacobian(trace, t + 1)  # (N, S, S)
-    return P
-
-
-def jacobian_product_norms(cell, x, h0=None, ord=2) -> np.ndarray:
-    """Matrix norms ||dh_T/dh_t|| for t = 0..T.
-
-    Inputs:
-    - cell, x, h0: as for :func:`jacobian_products`.
-    - ord: 2 (spectral norm, the default) or "fro".
-
-    Returns:
-    - norms: (N, T+1); entry [n, t] belongs to distance T - t.
-    """
-    P = jacobian_products(cell, x, h0)
-    N, T1, S, _ = P.shape
-    flat = P.reshape(N * T1, S, S)
-    if ord == 2:
-        out = np.full(N * T1, np.inf)
-        ok = np.all(np.isfinite(flat), axis=(1, 2))
-        out[ok] = np.linalg.norm(flat[ok], ord=2, axis=(1, 2))
-    elif ord == "fro":
-        out = np.linalg.norm(flat, ord="fro", axis=(1, 2))
-    else:
-        raise ValueError(f"ord: expected 2 or 'fro', got {ord!r}")
-    return out.reshape(N, T1)
-
-
-def gradient_norms(cell, x, h0=None, upstream=None, trace: Optional[Trace] = None) -> np.ndarray:
-    """||dL/dh_t|| for t = 0..T when the loss reads only the last state.
-
-    The loss is L = <u, h_T> for an upstream gradient u, so
-    dL/dh_t = (dh_T/dh_t)^T u, computed backwards with one vector-Jacobian
-    product per step (no H x H products are formed).
-
-    Inputs:
-    - cell, x, h0: as for :func:`jacobian_products`.
-    - upstream: u, (N, S) or (S,); default: the unit vector (1, ..., 1)/sqrt(S).
-    - trace: a Trace from ``cell.run(x, h0)`` to reuse (optional).
-
-    Returns:
-    - norms: (N, T+1); entry [n, t] is ||dL/dh_t|| of example n, so
-      norms[:, T] = ||u|| and column T - k is distance k.
-    """
-    trace = cell.run(x, h0) if trace is None else trace
-    N, T = trace.states.shape[0], trace.T
-    S = cell.state_size
-    if upstream is None:
-        g = np.full((N, S), 1.0 / np.sqrt(S))
-    else:
-        g = np.broadcast_to(np.asarray(upstream, dtype=np.float64), (N, S)).copy()
-    norms = np.empty((N, T + 1))
-    norms[:, T] = np.linalg.norm(g, axis=1)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(T - 1, -1, -1):
-            g = cell.vjp(trace, t + 1, g)  # (N, S): dL/dh_t
-            norms[:, t] = np.linalg.norm(g, axis=1)
-    return norms
 
 
 def norm_bound(W_hh, activation, k) -> np.ndarray:
@@ -539,8 +427,7 @@ def gradient_norm_profile(rho: float = 1.0, activation: str = "tanh", T: int = 1
     Returns:
     - GradientProfile.
     """
-    if not (isinstance(T, (int, np.integer)) and T >= 1):
-        raise ValueError(f"T: expected a positive integer, got {T!r}")
+    T = check_int("T", T, 1)
     rng = np.random.default_rng(seed)
     c = make_cell(cell, H, D, rng, rho=rho, kind=kind, activation=activation,
                   input_scale=input_scale)
@@ -562,217 +449,3 @@ def gradient_norm_profile(rho: float = 1.0, activation: str = "tanh", T: int = 1
                            activation=act.name, eigenvalues=eigenvalues)
 
 
-# ----------------------------------------------------------------------------
-# Clipping
-# ----------------------------------------------------------------------------
-
-
-def clip_by_norm(g, threshold: float) -> np.ndarray:
-    """Norm clipping (Pascanu et al. 2013): rescale g to norm ``threshold`` if it is longer.
-
-    Inputs:
-    - g: (..., P) gradient vector(s); the norm is taken over the last axis.
-    - threshold: positive number.
-
-    Returns:
-    - clipped: new array of the shape of g; same direction as g, norm
-      min(||g||, threshold). Vectors not longer than the threshold are unchanged.
-    """
-    if not threshold > 0:
-        raise ValueError(f"threshold: expected a positive number, got {threshold!r}")
-    g = np.asarray(g, dtype=np.float64)
-    norm = np.linalg.norm(g, axis=-1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(norm > threshold, threshold / norm, 1.0)
-    return g * scale
-
-
-def clip_by_value(g, threshold: float) -> np.ndarray:
-    """Value (element-wise) clipping: clamp every entry to [-threshold, threshold].
-
-    The result generally points in another direction than g.
-
-    Inputs:
-    - g: array of any shape.
-    - threshold: positive number.
-
-    Returns:
-    - clipped: new array of the shape of g.
-    """
-    if not threshold > 0:
-        raise ValueError(f"threshold: expected a positive number, got {threshold!r}")
-    return np.clip(np.asarray(g, dtype=np.float64), -threshold, threshold)
-
-
-def clip_grad_norm(grads: Sequence[np.ndarray], max_norm: float) -> list:
-    """Global norm clipping of several gradient arrays, like ``torch.nn.utils.clip_grad_norm_``.
-
-    The norm is that of all entries of all arrays together; every array is
-    scaled by the same factor min(1, max_norm / norm), so the direction of
-    the full gradient is kept.
-
-    Inputs:
-    - grads: sequence of arrays of any shapes.
-    - max_norm: positive number.
-
-    Returns:
-    - list of new arrays of the same shapes.
-    """
-    if not max_norm > 0:
-        raise ValueError(f"max_norm: expected a positive number, got {max_norm!r}")
-    arrays = [np.asarray(g, dtype=np.float64) for g in grads]
-    total = float(np.sqrt(sum(float(np.sum(a * a)) for a in arrays)))
-    scale = max_norm / total if total > max_norm else 1.0
-    return [a * scale for a in arrays]
-
-
-# ----------------------------------------------------------------------------
-# The loss cliff of a one-unit RNN
-# ----------------------------------------------------------------------------
-
-#: Defaults of the one-unit cliff model x_t = w * sigmoid(x_{t-1}) + b.
-CLIFF_T, CLIFF_X0, CLIFF_TARGET = 50, 0.5, 0.7
-
-
-def cliff_forward(w, b, T: int = CLIFF_T, x0: float = CLIFF_X0):
-    """Run x_t = w * sigmoid(x_{t-1}) + b for T steps, for arrays of (w, b) at once.
-
-    This is the one-unit case of the parametrisation Pascanu et al. (2013)
-    analyse, x_t = W_rec sigma(x_{t-1}) + W_in u_t + b, with no input.
-
-    Inputs:
-    - w, b: arrays broadcastable to a common shape G (e.g. a grid).
-    - T: number of steps.
-    - x0: initial state.
-
-    Returns a tuple of:
-    - x_T: (G) final states.
-    - dx_dw, dx_db: (G) their derivatives, by forward-mode differentiation:
-      dx_t/dθ = ∂x_t/∂θ + w sigma'(x_{t-1}) dx_{t-1}/dθ, with ∂x_t/∂w = sigma(x_{t-1})
-      and ∂x_t/∂b = 1.
-    """
-    w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
-    x = np.full(w.shape, float(x0))
-    dw = np.zeros(w.shape)
-    db = np.zeros(w.shape)
-    for _ in range(T):
-        s = sigmoid(x)
-        slope = w * s * (1.0 - s)  # dx_t/dx_{t-1}
-        dw, db = s + slope * dw, 1.0 + slope * db
-        x = w * s + b
-    return x, dw, db
-
-
-def cliff_loss(w, b, T: int = CLIFF_T, x0: float = CLIFF_X0,
-               target: float = CLIFF_TARGET) -> np.ndarray:
-    """Loss (x_T - target)^2 of the one-unit RNN, for arrays of (w, b).
-
-    Returns:
-    - L: array of the broadcast shape of w and b.
-    """
-    x, _, _ = cliff_forward(w, b, T, x0)
-    return (x - target) ** 2
-
-
-def cliff_gradient(theta, T: int = CLIFF_T, x0: float = CLIFF_X0,
-                   target: float = CLIFF_TARGET) -> np.ndarray:
-    """Gradient [dL/dw, dL/db] of the cliff loss at theta = (w, b).
-
-    Same numbers as :func:`cliff_loss_and_grad`, with a fast scalar path for
-    one point (the inner loop of :func:`gradient_descent`).
-
-    Inputs:
-    - theta: (2,) or (..., 2) parameters (w, b).
-
-    Returns:
-    - grad: array of the shape of theta.
-    """
-    theta = np.asarray(theta, dtype=np.float64)
-    if theta.shape != (2,):
-        return cliff_loss_and_grad(theta[..., 0], theta[..., 1], T, x0, target)[1]
-    w, b = float(theta[0]), float(theta[1])
-    x, dw, db = float(x0), 0.0, 0.0
-    for _ in range(T):
-        s = 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
-        slope = w * s * (1.0 - s)
-        dw, db = s + slope * dw, 1.0 + slope * db
-        x = w * s + b
-    r = 2.0 * (x - target)
-    return np.array([r * dw, r * db])
-
-
-def cliff_loss_and_grad(w, b, T: int = CLIFF_T, x0: float = CLIFF_X0,
-                        target: float = CLIFF_TARGET):
-    """Loss and its gradient (dL/dw, dL/db), vectorised over arrays of (w, b).
-
-    Returns a tuple of:
-    - L: (G) losses.
-    - grad: (G, 2) gradients [dL/dw, dL/db].
-    """
-    x, dw, db = cliff_forward(w, b, T, x0)
-    r = 2.0 * (x - target)
-    return (x - target) ** 2, np.stack([r * dw, r * db], axis=-1)
-
-
-def cliff_wall(w, b_range=(-8.0, 3.0), n_b: int = 2001, min_jump: float = 1.0,
-               T: int = CLIFF_T, x0: float = CLIFF_X0) -> np.ndarray:
-    """Where the cliff is: for each w, the bias b at which x_T jumps.
-
-    Scans b on a fine grid and returns the midpoint of the largest jump of
-    x_T between neighbouring grid points, if that jump exceeds ``min_jump``
-    (otherwise NaN: for small w the unit has one stable state and no cliff).
-
-    Inputs:
-    - w: (W,) recurrent weights.
-    - b_range: (low, high) interval of b scanned.
-    - n_b: grid points in b (the resolution of the answer).
-    - min_jump: smallest jump of x_T that counts as a cliff.
-    - T, x0: as for :func:`cliff_forward`.
-
-    Returns:
-    - b_wall: (W,) array, NaN where there is no jump in the interval.
-    """
-    w = np.atleast_1d(np.asarray(w, dtype=np.float64))  # (W,)
-    b = np.linspace(b_range[0], b_range[1], n_b)  # (n_b,)
-    x, _, _ = cliff_forward(w[:, None], b[None, :], T, x0)  # (W, n_b)
-    jumps = np.abs(np.diff(x, axis=1))  # (W, n_b - 1)
-    i = np.argmax(jumps, axis=1)  # (W,)
-    mid = 0.5 * (b[i] + b[i + 1])
-    return np.where(jumps[np.arange(len(w)), i] > min_jump, mid, np.nan)
-
-
-def gradient_descent(grad_fn: Callable[[np.ndarray], np.ndarray], start, lr: float,
-                     steps: int, clip: Optional[str] = None,
-                     threshold: Optional[float] = None) -> np.ndarray:
-    """Plain gradient descent with optional clipping; returns the whole path.
-
-    Inputs:
-    - grad_fn: maps a parameter vector (P,) to its gradient (P,).
-    - start: (P,) starting point.
-    - lr: learning rate.
-    - steps: number of steps.
-    - clip: None, "norm" (:func:`clip_by_norm`) or "value" (:func:`clip_by_value`).
-    - threshold: the clipping threshold (needed when clip is set).
-
-    Returns:
-    - path: (steps+1, P) parameters after 0..steps steps. A path that
-      becomes non-finite stops there; the remaining rows are NaN.
-    """
-    if clip not in (None, "none", "norm", "value"):
-        raise ValueError(f"clip: expected None, 'norm' or 'value', got {clip!r}")
-    if clip in ("norm", "value") and threshold is None:
-        raise ValueError("threshold: needed when clip is 'norm' or 'value'")
-    theta = np.asarray(start, dtype=np.float64).copy()
-    path = np.full((steps + 1, theta.size), np.nan)
-    path[0] = theta
-    for i in range(steps):
-        g = np.asarray(grad_fn(theta), dtype=np.float64)
-        if clip == "norm":
-            g = clip_by_norm(g, threshold)
-        elif clip == "value":
-            g = clip_by_value(g, threshold)
-        theta = theta - lr * g
-        if not np.all(np.isfinite(theta)):
-            break
-        path[i + 1] = theta
-    return path

@@ -15,6 +15,9 @@ Both are built on the cells of :mod:`rnn_helpers.numpy_rnn`: the forward
 pass runs ``lstm_step_forward`` / ``gru_step_forward`` at every step, and the
 vector-Jacobian product of step k is that step's ``lstm_step_backward`` /
 ``gru_step_backward``. Only the Jacobian matrices are new code here.
+(The module is about 540 lines: the two cells with their hand-derived
+Jacobians, the LSTM's node gradients and the chapter's comparison, which
+chapter 5 uses together.)
 
 :func:`register_gated_cells` adds them to ``gradient_flow.CELLS`` as
 "lstm" and "gru" (an explicit call: importing this module changes nothing).
@@ -55,7 +58,14 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_int
 from rnn_helpers.gradient_flow import elman as gf
+from rnn_helpers.gradient_flow.jacobians import (
+    Trace,
+    _as_sequence,
+    _initial_state,
+    gradient_norms,
+)
 from rnn_helpers.numpy_rnn import (
     gru_step_backward,
     gru_step_forward,
@@ -90,21 +100,6 @@ def _vector(name: str, a, n: int) -> np.ndarray:
     return a
 
 
-def _sequence(x, D: int) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 3 or x.shape[2] != D:
-        raise ValueError(f"x: expected shape (N, T, D) with D = {D}, got {x.shape}")
-    return x
-
-
-def _initial_state(name: str, s0, N: int, S: int, letters: str) -> np.ndarray:
-    """The (N, S) initial state, zeros for None, as a float64 array."""
-    s = np.zeros((N, S)) if s0 is None else np.asarray(s0, dtype=np.float64)
-    if s.shape != (N, S):
-        raise ValueError(f"{name}: expected shape (N, {letters}) = ({N}, {S}), got {s.shape}")
-    return s
-
-
 def _stack_steps(steps: list, keys: Sequence[str], N: int, H: int) -> dict:
     """The cache of a trace: every key's per-step (N, H) arrays stacked to (N, T, H),
     and the step caches themselves under "steps"."""
@@ -114,7 +109,7 @@ def _stack_steps(steps: list, keys: Sequence[str], N: int, H: int) -> dict:
     return cache
 
 
-def _step_cache(trace: gf.Trace, k: int) -> dict:
+def _step_cache(trace: Trace, k: int) -> dict:
     """The step cache of step k = 1..T (what the step backward functions take)."""
     if not 1 <= k <= trace.T:
         raise ValueError(f"k: expected a step 1..T = 1..{trace.T}, got {k}")
@@ -127,12 +122,66 @@ def _torch_uniform(rng: np.random.Generator, shape, H: int) -> np.ndarray:
     return rng.uniform(-k, k, size=shape)
 
 
+class _GatedFlowCell:
+    """What the LSTM and GRU flow cells share: the weights' checks and layout,
+    and the forward pass over a sequence, one ``numpy_rnn`` step at a time.
+
+    Subclasses set ``_gates`` (4 or 3 blocks of H rows), ``_keys`` (the step
+    cache arrays a trace keeps as (N, T, H)) and ``_state`` (the name and
+    letters of the initial state), and implement ``_forward``.
+    """
+
+    _gates = 0
+    _keys: Tuple[str, ...] = ()
+    _state = ("s0", "S")
+
+    def _set_weights(self, W_x, W_h) -> int:
+        """Check and store W_x (G H, D) and W_h (G H, H); return H."""
+        G = self._gates
+        self.W_h = _matrix("W_h", W_h)
+        H = self.W_h.shape[1]
+        if self.W_h.shape[0] != G * H:
+            raise ValueError(f"W_h: expected shape ({G}H, H), got {self.W_h.shape}")
+        self.W_x = _matrix("W_x", W_x, rows=G * H)
+        return H
+
+    @property
+    def H(self) -> int:
+        return self.W_h.shape[1]
+
+    def run(self, x, s0=None) -> Trace:
+        """Forward pass, one ``rnn_helpers.numpy_rnn`` step function call per step.
+
+        Inputs:
+        - x: (N, T, D) inputs.
+        - s0: (N, S) initial state (S = state_size), or None for zeros.
+
+        Returns:
+        - Trace with states (N, T+1, S), the cache arrays of ``_keys``, each
+          (N, T, H), and "steps", the T step caches that :meth:`vjp` hands
+          to the step backward function.
+        """
+        x = _as_sequence(x, self.W_x.shape[1])
+        N, T, _ = x.shape
+        S = self.state_size
+        s = _initial_state(self._state[0], s0, N, S, self._state[1])
+        Wx, Wh = self.W_x.T, self.W_h.T  # (D, G H), (H, G H): the NumPy cells' layout
+        states = np.empty((N, T + 1, S))
+        states[:, 0] = s
+        steps = []
+        for t in range(T):
+            s, step = self._forward(x[:, t], s, Wx, Wh)  # (N, S)
+            steps.append(step)
+            states[:, t + 1] = s
+        return Trace(states, _stack_steps(steps, self._keys, N, self.H))
+
+
 # ----------------------------------------------------------------------------
 # LSTM
 # ----------------------------------------------------------------------------
 
 
-class LSTMFlowCell:
+class LSTMFlowCell(_GatedFlowCell):
     """The LSTM as a gradient-flow cell with state s_t = [h_t, c_t] of size 2H.
 
     Equations (gate blocks i, f, g, o of the 4H rows)::
@@ -145,21 +194,20 @@ class LSTMFlowCell:
     - W_x: (4H, D) input weights (PyTorch's ``weight_ih_l0``).
     - W_h: (4H, H) recurrent weights (``weight_hh_l0``).
     - b: (4H,) bias (``bias_ih_l0 + bias_hh_l0``), or None for zeros.
+
+    ``run(x, s0)`` takes s0 = [h_0, c_0] (N, 2H) and returns a Trace with
+    states (N, T+1, 2H) = [h_t, c_t] and cache "i", "f", "g", "o", "tanh_c",
+    each (N, T, H).
     """
 
     name = "lstm"
+    _gates = 4
+    _keys = ("i", "f", "g", "o", "tanh_c")
+    _state = ("s0", "2H")
 
     def __init__(self, W_x, W_h, b=None):
-        self.W_h = _matrix("W_h", W_h)
-        H = self.W_h.shape[1]
-        if self.W_h.shape[0] != 4 * H:
-            raise ValueError(f"W_h: expected shape (4H, H), got {self.W_h.shape}")
-        self.W_x = _matrix("W_x", W_x, rows=4 * H)
+        H = self._set_weights(W_x, W_h)
         self.b = np.zeros(4 * H) if b is None else _vector("b", b, 4 * H)
-
-    @property
-    def H(self) -> int:
-        return self.W_h.shape[1]
 
     @property
     def state_size(self) -> int:
@@ -203,35 +251,13 @@ class LSTMFlowCell:
         Wx, Wh, b = params_from_torch(module)
         return cls(Wx.T, Wh.T, b)
 
-    def run(self, x, s0=None) -> gf.Trace:
-        """Forward pass: ``rnn_helpers.numpy_rnn.lstm_step_forward`` at every step.
-
-        Inputs:
-        - x: (N, T, D) inputs.
-        - s0: (N, 2H) initial state [h_0, c_0], or None for zeros.
-
-        Returns:
-        - Trace with states (N, T+1, 2H) = [h_t, c_t], cache arrays
-          "i", "f", "g", "o", "tanh_c" of shape (N, T, H) and "steps", the
-          T step caches that :meth:`vjp` hands to ``lstm_step_backward``.
-        """
-        x = _sequence(x, self.W_x.shape[1])
-        N, T, _ = x.shape
+    def _forward(self, x_t, s, Wx, Wh):
+        """One step, ``lstm_step_forward``: (N, 2H) state [h, c] -> next state, cache."""
         H = self.H
-        s = _initial_state("s0", s0, N, 2 * H, "2H")
-        h, c = s[:, :H], s[:, H:]
-        Wx, Wh = self.W_x.T, self.W_h.T  # (D, 4H), (H, 4H): the NumPy cells' layout
-        states = np.empty((N, T + 1, 2 * H))
-        states[:, 0] = s
-        steps = []
-        for t in range(T):
-            h, c, step = lstm_step_forward(x[:, t], h, c, Wx, Wh, self.b)  # (N, H) each
-            steps.append(step)
-            states[:, t + 1, :H] = h
-            states[:, t + 1, H:] = c
-        return gf.Trace(states, _stack_steps(steps, ("i", "f", "g", "o", "tanh_c"), N, H))
+        h, c, step = lstm_step_forward(x_t, s[:, :H], s[:, H:], Wx, Wh, self.b)  # (N, H) each
+        return np.concatenate([h, c], axis=1), step
 
-    def _step(self, trace: gf.Trace, k: int):
+    def _step(self, trace: Trace, k: int):
         _step_cache(trace, k)  # checks k
         H = self.H
         C = trace.cache
@@ -239,7 +265,7 @@ class LSTMFlowCell:
         c_prev = trace.states[:, k - 1, H:]  # (N, H)
         return i, f, g, o, tc, c_prev
 
-    def jacobian(self, trace: gf.Trace, k: int) -> np.ndarray:
+    def jacobian(self, trace: Trace, k: int) -> np.ndarray:
         """d s_k / d s_{k-1} for k = 1..T: (N, 2H, 2H), blocks [[dh/dh, dh/dc], [dc/dh, dc/dc]]."""
         H = self.H
         i, f, g, o, tc, c_prev = self._step(trace, k)
@@ -258,7 +284,7 @@ class LSTMFlowCell:
         J[:, H + diag, H + diag] = f  # dc_k/dc_{k-1} = diag(f): the carousel
         return J
 
-    def vjp(self, trace: gf.Trace, k: int, g_state: np.ndarray) -> np.ndarray:
+    def vjp(self, trace: Trace, k: int, g_state: np.ndarray) -> np.ndarray:
         """Row vectors times the Jacobian: (N, 2H) state gradient at k -> at k-1.
 
         This is ``lstm_step_backward`` of step k with upstream gradients
@@ -275,7 +301,7 @@ class LSTMFlowCell:
 # ----------------------------------------------------------------------------
 
 
-class GRUFlowCell:
+class GRUFlowCell(_GatedFlowCell):
     """The GRU of ``torch.nn.GRU`` as a gradient-flow cell (state h_t, size H).
 
     Equations (gate blocks r, z, n of the 3H rows)::
@@ -288,22 +314,21 @@ class GRUFlowCell:
     Constructor inputs:
     - W_x: (3H, D) (``weight_ih_l0``); W_h: (3H, H) (``weight_hh_l0``);
     - b_x, b_h: (3H,) (``bias_ih_l0``, ``bias_hh_l0``), or None for zeros.
+
+    ``run(x, h0)`` takes h0 (N, H) and returns a Trace with states
+    (N, T+1, H) and cache "r", "z", "n", "hn" (= W_hn h_{t-1} + b_hn), each
+    (N, T, H).
     """
 
     name = "gru"
+    _gates = 3
+    _keys = ("r", "z", "n", "hn")
+    _state = ("h0", "H")
 
     def __init__(self, W_x, W_h, b_x=None, b_h=None):
-        self.W_h = _matrix("W_h", W_h)
-        H = self.W_h.shape[1]
-        if self.W_h.shape[0] != 3 * H:
-            raise ValueError(f"W_h: expected shape (3H, H), got {self.W_h.shape}")
-        self.W_x = _matrix("W_x", W_x, rows=3 * H)
+        H = self._set_weights(W_x, W_h)
         self.b_x = np.zeros(3 * H) if b_x is None else _vector("b_x", b_x, 3 * H)
         self.b_h = np.zeros(3 * H) if b_h is None else _vector("b_h", b_h, 3 * H)
-
-    @property
-    def H(self) -> int:
-        return self.W_h.shape[1]
 
     @property
     def state_size(self) -> int:
@@ -321,35 +346,17 @@ class GRUFlowCell:
         Wx, Wh, bx, bh = params_from_torch(module)
         return cls(Wx.T, Wh.T, bx, bh)
 
-    def run(self, x, h0=None) -> gf.Trace:
-        """Forward pass: ``rnn_helpers.numpy_rnn.gru_step_forward`` at every step.
+    def _forward(self, x_t, h, Wx, Wh):
+        """One step, ``gru_step_forward``: (N, H) -> next state, cache."""
+        return gru_step_forward(x_t, h, Wx, Wh, self.b_x, self.b_h)
 
-        Returns:
-        - Trace with states (N, T+1, H), cache arrays "r", "z", "n", "hn"
-          (= W_hn h_{t-1} + b_hn), each (N, T, H), and "steps", the T step
-          caches that :meth:`vjp` hands to ``gru_step_backward``.
-        """
-        x = _sequence(x, self.W_x.shape[1])
-        N, T, _ = x.shape
-        H = self.H
-        h = _initial_state("h0", h0, N, H, "H")
-        Wx, Wh = self.W_x.T, self.W_h.T  # (D, 3H), (H, 3H): the NumPy cells' layout
-        states = np.empty((N, T + 1, H))
-        states[:, 0] = h
-        steps = []
-        for t in range(T):
-            h, step = gru_step_forward(x[:, t], h, Wx, Wh, self.b_x, self.b_h)  # (N, H)
-            steps.append(step)
-            states[:, t + 1] = h
-        return gf.Trace(states, _stack_steps(steps, ("r", "z", "n", "hn"), N, H))
-
-    def _step(self, trace: gf.Trace, k: int):
+    def _step(self, trace: Trace, k: int):
         _step_cache(trace, k)  # checks k
         C = trace.cache
         return (C["r"][:, k - 1], C["z"][:, k - 1], C["n"][:, k - 1], C["hn"][:, k - 1],
                 trace.states[:, k - 1])
 
-    def jacobian(self, trace: gf.Trace, k: int) -> np.ndarray:
+    def jacobian(self, trace: Trace, k: int) -> np.ndarray:
         """dh_k/dh_{k-1}: (N, H, H)."""
         H = self.H
         r, z, n, hn, h_prev = self._step(trace, k)
@@ -360,7 +367,7 @@ class GRUFlowCell:
         J[:, np.arange(H), np.arange(H)] += z  # the direct path z * h_{k-1}
         return J
 
-    def vjp(self, trace: gf.Trace, k: int, g: np.ndarray) -> np.ndarray:
+    def vjp(self, trace: Trace, k: int, g: np.ndarray) -> np.ndarray:
         """(N, H) gradient of h_k -> of h_{k-1}: ``gru_step_backward``'s dprev_h."""
         return gru_step_backward(g, _step_cache(trace, k))[1]
 
@@ -397,7 +404,7 @@ def register_gated_cells() -> Tuple[str, str]:
 
 
 def lstm_node_gradients(cell: LSTMFlowCell, x, upstream, s0=None,
-                        trace: Optional[gf.Trace] = None) -> Tuple[np.ndarray, np.ndarray]:
+                        trace: Optional[Trace] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Node gradients dL/dh_t and dL/dc_t of an LSTM for a loss L = sum_n <u_n, h_T>.
 
     Inputs:
@@ -493,7 +500,7 @@ def _baselines(T: int, H: int, D: int, N: int, seed: int, input_scale: float, bu
     for k, make in enumerate((torch_default_rnn_cell, GRUFlowCell.random)):
         cell = make(H, D, np.random.default_rng([seed, 2 + k]))
         s0 = _warm_state(cell, warm)
-        med = _median_by_distance(gf.gradient_norms(cell, x, s0, upstream=u))
+        med = _median_by_distance(gradient_norms(cell, x, s0, upstream=u))
         med.setflags(write=False)
         out.append(med)
     return tuple(out)
@@ -524,9 +531,8 @@ def compare_gradient_flow(T: int = 100, forget_bias: Optional[float] = 1.0, *, H
     Returns:
     - FlowComparison.
     """
-    if not (isinstance(T, (int, np.integer)) and T >= 1):
-        raise ValueError(f"T: expected a positive integer, got {T!r}")
-    T, H, D, N, seed, burn_in = int(T), int(H), int(D), int(N), int(seed), int(burn_in)
+    T = check_int("T", T, 1)
+    H, D, N, seed, burn_in = int(H), int(D), int(N), int(seed), int(burn_in)
     rnn, gru = _baselines(T, H, D, N, seed, float(input_scale), burn_in)
     x, u, warm = _inputs(T, D, N, H, seed, float(input_scale), burn_in)
     cell = LSTMFlowCell.random(H, D, np.random.default_rng([seed, 4]), forget_bias=forget_bias)
