@@ -48,3 +48,10 @@ def test_summary_puts_numpy_against_torch():
     s = bench.summary(metrics)
     assert s["model"]["value"] == 4.0 and s["baseline"]["value"] == 3.0 and s["difference"] == 1.0
     assert s["ratio"] == {"RNN": 0.5, "GRU": 3.0} and s["better"] == "lower"
+
+
+def test_a_tight_budget_shortens_the_warm_up():
+    r = bench.bench_cell("RNN", seconds=1e-6, **{**TINY, "warmup": 5, "rounds": 3})
+    assert r["warmup"] == 0 and r["rounds"] == 1 and r["repeats"] == 1
+    r = bench.bench_cell("RNN", repeats=2, **{**TINY, "warmup": 2})
+    assert r["warmup"] == 2  # without a budget the warm-up is kept

@@ -104,10 +104,12 @@ def bench_cell(
     - seed: seed for the module's weights and the data.
     - seconds: optional time budget; when given, one step of each side is
       timed first and ``repeats`` is replaced by as many timed runs as fit
-      in the budget (at least one per block).
+      in the budget (at least one per block; when even ``warmup`` + 1 runs
+      per block do not fit, the warm-up is shortened, then the rounds).
 
     Returns:
-    - dict with "cell", the sizes, "dtype", "repeats", "numpy_ms" and
+    - dict with "cell", the sizes, "dtype", "repeats", "warmup" and
+      "rounds" (as actually used), "numpy_ms" and
       "torch_ms" (medians), "numpy_min_ms", "torch_min_ms" and
       "ratio" = numpy_ms / torch_ms.
     """
@@ -154,8 +156,11 @@ def bench_cell(
     per_block = -(-repeats // rounds)  # ceil
     if seconds is not None:  # time one step of each side, then fill the budget
         step_time = numpy_step() + torch_step()
+        rounds = max(1, min(rounds, int(seconds / step_time) - 1))  # then fewer rounds
         per_round = seconds / rounds - 2 * pause  # the block pauses are part of the budget
-        per_block = max(1, int(per_round / step_time) - warmup)
+        fit = max(1, int(per_round / step_time))  # (numpy, torch) step pairs per round
+        warmup = min(warmup, fit - 1)  # a tight budget shortens the warm-up,
+        per_block = fit - warmup
     times: Dict[str, List[float]] = {"numpy": [], "torch": []}
     sides: Sequence[tuple[str, Callable[[], float]]] = (
         ("numpy", numpy_step),
@@ -178,6 +183,8 @@ def bench_cell(
         "H": H,
         "dtype": dtype,
         "repeats": per_block * rounds,
+        "warmup": warmup,
+        "rounds": rounds,
         "numpy_ms": numpy_ms,
         "torch_ms": torch_ms,
         "numpy_min_ms": 1e3 * min(times["numpy"]),
