@@ -76,6 +76,7 @@ __all__ = [
     "results_dir",
     "load_results",
     "run",
+    "build_parser",
     "main",
 ]
 
@@ -532,8 +533,8 @@ def _write(directory: Path, name: str, data: Dict[str, Any]) -> Path:
     return path
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Command-line entry point; returns the exit status."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser; its defaults are :data:`TASKS_CONFIG` and :data:`TIMING_CONFIG`."""
     p = argparse.ArgumentParser(
         prog="python -m rnn_helpers.experiments.minimal",
         description=("Chapter 11: minGRU/minLSTM vs RNN/LSTM/GRU on the adding and copy tasks "
@@ -553,6 +554,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--threads", nargs="+", type=int, default=TIMING_CONFIG["threads"],
                    help="torch thread counts for the timing (default %(default)s)")
     p.add_argument("--repeats", type=int, default=TIMING_CONFIG["repeats"])
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    p = build_parser()
     args = p.parse_args(argv)
     settings = []
     for item in args.settings:
