@@ -47,7 +47,8 @@ def test_array_correct_in_any_container(answer):
 
 @pytest.mark.parametrize("answer", [None, ...])
 def test_array_not_yet_solved_never_raises(answer):
-    assert_feedback(check_array(answer, EXPECTED, name="next_h"), "unsolved", "`next_h` is still `None`", expected=EXPECTED)
+    assert_feedback(check_array(answer, EXPECTED, name="next_h"), "unsolved", "`next_h` is still `None`",
+                    expected=EXPECTED)
 
 
 @pytest.mark.parametrize("answer", ["0.5", {"a": 1}, [[1, 2], [3]], object()])
@@ -104,7 +105,8 @@ def test_array_constant_offset():
 
 def test_array_close_but_outside_tolerance():
     a = EXPECTED + 1e-4 * np.array([[1, -1, 1], [-1, 1, 2]])
-    assert_feedback(check_array(a, EXPECTED, atol=1e-8, rtol=1e-7), "close", "not within tolerance", expected=EXPECTED)
+    assert_feedback(check_array(a, EXPECTED, atol=1e-8, rtol=1e-7), "close", "not within tolerance",
+                    expected=EXPECTED)
 
 
 def test_array_plainly_wrong_counts_entries():
@@ -274,3 +276,14 @@ def test_as_float_array_and_call_safely():
         raise NotImplementedError
 
     assert call_safely(stub)[1].status == "unsolved"
+
+
+def test_float32_tolerance_floor_scales_with_the_answer():
+    """A small number is not accepted loosely just because it arrives in float32."""
+    tiny = 3.0e-7
+    assert_feedback(check_scalar(np.float32(tiny * 1.5), tiny, atol=0, rtol=1e-6), "wrong", "too large",
+                    expected=tiny)
+    assert_feedback(check_scalar(np.float32(tiny), tiny, atol=0, rtol=1e-6), "correct", expected=tiny)
+    small = np.array([2e-7, -4e-7, 1e-7])
+    assert not check_array((small * 1.5).astype(np.float32), small, atol=1e-12, rtol=1e-8).passed
+    assert check_array(small.astype(np.float32), small, atol=1e-12, rtol=1e-8).passed

@@ -25,18 +25,8 @@ import numpy as np
 from rnn_helpers import argcheck
 from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
-    CheckResult,
-    as_array,
-    as_integer,
-    as_number,
-    call_on_copies,
-    check_array,
-    check_integer,
-    check_scalar,
-    near,
-    no_function,
-    same,
-    tolerances,
+    CheckResult, as_array, call_on_copies, check_array, check_integer,
+    check_scalar, no_function, same, tolerances,
 )
 from rnn_helpers.numpy_rnn.losses import cross_entropy, log_softmax, softmax
 
@@ -166,14 +156,6 @@ def check_ch02_torch_rnn_params(answer: Any, D: int, H: int, num_layers: int = 1
     first = H * D + H * H + 2 * H
     later = H * H + H * H + 2 * H
     expected = first + (num_layers - 1) * later
-    result = check_integer(answer, expected, name=name)
-    if result.passed:
-        return CheckResult.correct(
-            "Two weight matrices and two bias vectors per layer, and the upper layers read H features."
-        )
-    value, failure = as_integer(answer, name)
-    if failure is not None:  # unsolved, not a whole number ...
-        return failure
     L = num_layers
     hints: Dict[int, str] = {}
     if L > 1:
@@ -199,9 +181,8 @@ def check_ch02_torch_rnn_params(answer: Any, D: int, H: int, num_layers: int = 1
         )
     hints.setdefault(expected - H * H, "A recurrent matrix weight_hh (H, H) is missing.")
     hints.setdefault(expected - 2 * H, "The bias vectors are missing: two of H entries per layer.")
-    if value in hints:
-        return CheckResult.wrong(hints[value])
-    return result
+    return check_integer(answer, expected, name=name, mistakes=hints.items(), praise=(
+        "Two weight matrices and two bias vectors per layer, and the upper layers read H features."))
 
 
 # ----------------------------------------------------------------------------
@@ -254,8 +235,7 @@ def check_ch02_masked_cross_entropy(answer: Any) -> CheckResult:
     per = cross_entropy(logits, targets, real, reduction="none")  # (N, T), 0 at padding
     expected = float(per.sum() / real.sum())
     name = "loss"
-    v = as_number(answer)
-    if v is not None and not near(v, expected):
+    def mistakes():
         all_steps = cross_entropy(logits, targets)
         raw = -np.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]  # (N, T)
         logp_time = log_softmax(logits, axis=1)  # normalised over the wrong axis
@@ -281,13 +261,9 @@ def check_ch02_masked_cross_entropy(answer: Any) -> CheckResult:
              "The softmax normalises over the time axis; it must normalise over the V classes "
              "(the last axis)."),
         )
-        for value, message in wrongs:
-            if near(v, value):
-                return CheckResult.wrong(message)
-    result = check_scalar(answer, expected, name=name, atol=1e-9, rtol=1e-6)
-    if result.passed:
-        return CheckResult.correct("The mean cross-entropy over the real tokens, in nats.")
-    return result
+        return wrongs
+    return check_scalar(answer, expected, name=name, atol=1e-9, rtol=1e-6, mistakes=mistakes,
+                        praise="The mean cross-entropy over the real tokens, in nats.")
 
 
 # ----------------------------------------------------------------------------
@@ -346,38 +322,27 @@ def check_ch02_linear_cell_matrix(answer: Any, W_i2h: Any, W_i2o: Any, T: int) -
     blocks = _cell_blocks(A, B, C, F, T)
     expected = np.concatenate(blocks, axis=1)  # (Q, T*D)
     name = "M"
-    atol, rtol = tolerances(answer, _ATOL, _RTOL)
-    a = as_array(answer)
-    if a is not None and a.shape == expected.shape and np.isfinite(a).all() \
-            and not same(a, expected, atol=atol, rtol=rtol):
-        elman = np.concatenate(_cell_blocks(A, B, C, F, T, readout="new"), axis=1)
-        no_direct = np.concatenate(blocks[:-1] + [np.zeros_like(C)], axis=1)
-        candidates = [
-            (np.concatenate(blocks[::-1], axis=1),
-             "The blocks are in reverse time order: the first D columns must multiply x_1, "
-             "the last D columns x_T."),
-            (elman,
-             "That is the matrix of an output read from the new state h_T. The i2o layer reads "
-             "cat(x_T, h_{T-1}): the last input enters directly, through the input columns of W_i2o."),
-            (no_direct, "The direct path from x_T to the output is missing: i2o sees the current input too."),
-        ]
-        if D == H:  # a wrong split is only shape-compatible when D == H
-            # hidden columns taken first: A' = first block, B' = second, C' = second, F' = first
-            swapped = np.concatenate(
-                _cell_blocks(W_i2h[:, :H], W_i2h[:, H:], W_i2o[:, H:], W_i2o[:, :H], T), axis=1
-            )
-            candidates.append((
-                swapped,
-                "The concatenated weights are split the wrong way round: cat(input, hidden) "
-                "puts the D input columns first.",
-            ))
-        for value, message in candidates:
-            if same(a, value, atol=atol, rtol=rtol):
-                return CheckResult.wrong(message)
-    result = check_array(answer, expected, name=name, atol=1e-10, rtol=1e-8)
-    if result.passed:
-        return CheckResult.correct(
-            "Every output of the linear cell is this one matrix times the stacked inputs: "
-            "the cell is a linear map."
+    elman = np.concatenate(_cell_blocks(A, B, C, F, T, readout="new"), axis=1)
+    no_direct = np.concatenate(blocks[:-1] + [np.zeros_like(C)], axis=1)
+    candidates = [
+        (np.concatenate(blocks[::-1], axis=1),
+         "The blocks are in reverse time order: the first D columns must multiply x_1, "
+         "the last D columns x_T."),
+        (elman,
+         "That is the matrix of an output read from the new state h_T. The i2o layer reads "
+         "cat(x_T, h_{T-1}): the last input enters directly, through the input columns of W_i2o."),
+        (no_direct, "The direct path from x_T to the output is missing: i2o sees the current input too."),
+    ]
+    if D == H:  # a wrong split is only shape-compatible when D == H
+        # hidden columns taken first: A' = first block, B' = second, C' = second, F' = first
+        swapped = np.concatenate(
+            _cell_blocks(W_i2h[:, :H], W_i2h[:, H:], W_i2o[:, H:], W_i2o[:, :H], T), axis=1
         )
-    return result
+        candidates.append((
+            swapped,
+            "The concatenated weights are split the wrong way round: cat(input, hidden) "
+            "puts the D input columns first.",
+        ))
+    return check_array(answer, expected, name=name, atol=1e-10, rtol=1e-8, mistakes=candidates,
+                       praise="Every output of the linear cell is this one matrix times the stacked inputs: "
+                              "the cell is a linear map.")

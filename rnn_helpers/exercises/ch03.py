@@ -22,17 +22,8 @@ import numpy as np
 
 from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
-    CheckResult,
-    as_array,
-    as_number,
-    call_on_copies,
-    check_array,
-    check_scalar,
-    join_names,
-    near,
-    no_function,
-    same,
-    tolerances,
+    CheckResult, as_array, as_number, call_on_copies, check_array, check_scalar, join_names,
+    near, no_function, same, tolerances,
 )
 
 __all__ = [
@@ -247,6 +238,31 @@ def _tiny_dh0(p, dh, tanh_prime=True, transpose=False):
     return g
 
 
+def _dh0_mistakes(p):
+    """(dL/dh_0, diagnosis) of the typical slips on the tiny RNN ``p``."""
+    T, H = p["x"].shape[1], p["h0"].shape[1]
+    dh_all = np.broadcast_to(p["v"], (1, T, H)).copy()  # (1, T, H): dl_t/dh_t = v
+    only_last = np.zeros_like(dh_all)
+    only_last[:, -1] = p["v"]
+    only_first = np.zeros_like(dh_all)
+    only_first[:, 0] = p["v"]
+    return (
+        (_tiny_dh0(p, dh_all, tanh_prime=False),
+         "The tanh' factor is missing: at every step multiply the total gradient of h_t by "
+         "1 - h_t**2 before passing it back through Wh."),
+        (_tiny_dh0(p, dh_all, transpose=True),
+         "Wh is used the wrong way round. Forward is h_{t-1} @ Wh, so backward is da_t @ Wh.T."),
+        (_tiny_dh0(p, dh_all, tanh_prime=False, transpose=True),
+         "Two slips: the tanh' factor is missing and Wh is used without its transpose."),
+        (_tiny_dh0(p, only_last),
+         "That is the gradient of l_3 alone. L = l_1 + l_2 + l_3: add the direct gradient v "
+         "at every step on the way back."),
+        (_tiny_dh0(p, only_first),
+         "That is the gradient of l_1 alone. The later losses reach h_0 too, through h_1."),
+        (-_tiny_dh0(p, dh_all), "The sign is flipped."),
+    )
+
+
 def check_ch03_dh0(answer: Any) -> CheckResult:
     """
     Check dL/dh_0 for the tiny RNN of :func:`ch03_tiny_rnn`.
@@ -272,31 +288,8 @@ def check_ch03_dh0(answer: Any) -> CheckResult:
         a = a[None]  # a plain vector is fine
     if a is None or a.shape != expected.shape:
         return check_array(answer if a is None else a, expected, name="dh0", atol=atol, rtol=rtol)
-    if same(a, expected, atol=atol, rtol=rtol):
-        return CheckResult.correct("That is dL/dh_0: every loss term sent its gradient back through tanh' and Wh.")
-    only_last = np.zeros_like(dh_all)
-    only_last[:, -1] = p["v"]
-    only_first = np.zeros_like(dh_all)
-    only_first[:, 0] = p["v"]
-    candidates = (
-        (_tiny_dh0(p, dh_all, tanh_prime=False),
-         "The tanh' factor is missing: at every step multiply the total gradient of h_t by "
-         "1 - h_t**2 before passing it back through Wh."),
-        (_tiny_dh0(p, dh_all, transpose=True),
-         "Wh is used the wrong way round. Forward is h_{t-1} @ Wh, so backward is da_t @ Wh.T."),
-        (_tiny_dh0(p, dh_all, tanh_prime=False, transpose=True),
-         "Two slips: the tanh' factor is missing and Wh is used without its transpose."),
-        (_tiny_dh0(p, only_last),
-         "That is the gradient of l_3 alone. L = l_1 + l_2 + l_3: add the direct gradient v "
-         "at every step on the way back."),
-        (_tiny_dh0(p, only_first),
-         "That is the gradient of l_1 alone. The later losses reach h_0 too, through h_1."),
-        (-expected, "The sign is flipped."),
-    )
-    for value, message in candidates:
-        if same(a, value, atol=atol, rtol=rtol):
-            return CheckResult.wrong(message)
-    return check_array(a, expected, name="dh0", atol=atol, rtol=rtol)
+    return check_array(a, expected, name="dh0", atol=atol, rtol=rtol, mistakes=lambda: _dh0_mistakes(p),
+                       praise="That is dL/dh_0: every loss term sent its gradient back through tanh' and Wh.")
 
 
 # ----------------------------------------------------------------------------

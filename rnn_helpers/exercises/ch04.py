@@ -23,16 +23,7 @@ import numpy as np
 from rnn_helpers import argcheck
 from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
-    CheckResult,
-    as_array,
-    as_number,
-    call_on_copies,
-    check_array,
-    check_scalar,
-    near,
-    no_function,
-    same,
-    tolerances,
+    CheckResult, as_array, call_on_copies, check_array, check_scalar, no_function, same, tolerances,
 )
 from rnn_helpers.numpy_rnn import sigmoid
 from rnn_helpers.gradient_flow.elman import clip_grad_norm, get_activation
@@ -76,42 +67,35 @@ def check_ch04_bound(answer, W_hh, activation: str, k: int) -> CheckResult:
     rho = float(np.max(np.abs(np.linalg.eigvals(W))))
     fro = float(np.linalg.norm(W, "fro"))
     expected = (gamma * sigma) ** k
-    value = as_number(answer)
-    if value is not None and not near(value, expected, atol=0.0):
-        hints = [
-            ((gamma * rho) ** k, (
-                "You used the spectral radius (the largest |eigenvalue|). The bound needs the "
-                "largest singular value σ_max = ‖W_hh‖₂ (np.linalg.norm(W, 2)), which is larger "
-                "for this non-symmetric matrix: ‖W v‖ can exceed |λ| ‖v‖.")),
-            ((gamma * fro) ** k, (
-                "You used the Frobenius norm. It is also an upper bound, but a looser one; "
-                "the bound of the chapter uses the spectral norm σ_max = ‖W_hh‖₂.")),
-            ((gamma * sigma ** 2) ** k, (
-                "σ_max appears squared. σ_max² is the largest eigenvalue of W_hhᵀW_hh: "
-                "take its square root.")),
-            (gamma * sigma ** k,
-             "γ appears once per step: raise the product γ·σ_max to the power k."),
-            ((gamma * sigma) ** (k - 1), (
-                "The exponent is off by one. dh_T/dh_t is a product of T − t = k one-step "
-                "Jacobians.")),
-            ((gamma * sigma) ** (k + 1), (
-                "The exponent is off by one. dh_T/dh_t is a product of T − t = k one-step "
-                "Jacobians.")),
-        ]
-        if gamma != 1.0:
-            hints.insert(0, (sigma ** k, (
-                f"γ is missing (or taken as 1). For the {act.name} γ = sup |f'(a)| is smaller "
-                "than 1: find the largest value of its derivative.")))
-            hints.insert(1, (rho ** k, (
-                "Two slips: γ is missing, and you used the spectral radius instead of the "
-                "largest singular value σ_max.")))
-        for cand, message in hints:
-            if near(value, cand, atol=0.0):
-                return CheckResult.wrong(message)
-    result = check_scalar(answer, expected, name=name, atol=0.0, rtol=1e-6)
-    if result.passed:
-        return CheckResult.correct("That is the bound (γ σ_max)^k.")
-    return result
+    hints = [
+        ((gamma * rho) ** k, (
+            "You used the spectral radius (the largest |eigenvalue|). The bound needs the "
+            "largest singular value σ_max = ‖W_hh‖₂ (np.linalg.norm(W, 2)), which is larger "
+            "for this non-symmetric matrix: ‖W v‖ can exceed |λ| ‖v‖.")),
+        ((gamma * fro) ** k, (
+            "You used the Frobenius norm. It is also an upper bound, but a looser one; "
+            "the bound of the chapter uses the spectral norm σ_max = ‖W_hh‖₂.")),
+        ((gamma * sigma ** 2) ** k, (
+            "σ_max appears squared. σ_max² is the largest eigenvalue of W_hhᵀW_hh: "
+            "take its square root.")),
+        (gamma * sigma ** k,
+         "γ appears once per step: raise the product γ·σ_max to the power k."),
+        ((gamma * sigma) ** (k - 1), (
+            "The exponent is off by one. dh_T/dh_t is a product of T − t = k one-step "
+            "Jacobians.")),
+        ((gamma * sigma) ** (k + 1), (
+            "The exponent is off by one. dh_T/dh_t is a product of T − t = k one-step "
+            "Jacobians.")),
+    ]
+    if gamma != 1.0:
+        hints.insert(0, (sigma ** k, (
+            f"γ is missing (or taken as 1). For the {act.name} γ = sup |f'(a)| is smaller "
+            "than 1: find the largest value of its derivative.")))
+        hints.insert(1, (rho ** k, (
+            "Two slips: γ is missing, and you used the spectral radius instead of the "
+            "largest singular value σ_max.")))
+    return check_scalar(answer, expected, name=name, atol=0.0, rtol=1e-6, mistakes=hints,
+                        praise="That is the bound (γ σ_max)^k.")
 
 
 # ----------------------------------------------------------------------------
@@ -128,6 +112,32 @@ def _jacobian_cases():
         W = rng.standard_normal((H, H)) / np.sqrt(H)  # (H, H), not symmetric
         cases.append((a, W))
     return cases
+
+
+def _jacobian_mistakes(a, W):
+    """(J, diagnosis) of the typical slips in the batched one-step Jacobian, for one hidden case."""
+    d = 1.0 - np.tanh(a) ** 2  # (N, H)
+    expected = d[:, :, None] * W[None]  # (N, H, H)
+    sig = sigmoid(a)
+    return (
+        (np.broadcast_to(W, expected.shape),
+         "J equals W_hh for every example: the derivative of tanh, diag(1 − tanh(a)²), is missing."),
+        (d[:, :, None] * W.T[None],
+         "W_hh is transposed. In the column convention entry (i, j) is ∂h_{k,i}/∂h_{k-1,j} "
+         "= tanh'(a_i) · W_hh[i, j]."),
+        (W[None] * d[:, None, :],
+         "The derivative scales the columns of W_hh, i.e. you computed W_hh diag(tanh'(a)). "
+         "It must scale the rows: diag(tanh'(a)) W_hh, since unit i of h_k passes through "
+         "tanh'(a_i)."),
+        (np.tanh(a)[:, :, None] * W[None],
+         "You used tanh(a) where its derivative belongs: tanh'(a) = 1 − tanh(a)²."),
+        ((1.0 - a ** 2)[:, :, None] * W[None],
+         "1 − a² is the derivative written with h = tanh(a); here `a` is the pre-activation, "
+         "so use 1 − tanh(a)²."),
+        ((sig * (1 - sig))[:, :, None] * W[None],
+         "That is the sigmoid's derivative; this cell uses tanh, with tanh'(a) = 1 − tanh(a)²."),
+        (-expected, "Every entry has the wrong sign: tanh'(a) = 1 − tanh(a)² is positive."),
+    )
 
 
 def check_ch04_step_jacobian(fn) -> CheckResult:
@@ -158,41 +168,15 @@ def check_ch04_step_jacobian(fn) -> CheckResult:
                                       shapes="a is (N, H) and W_hh is (H, H)")
         if failure is not None:
             return failure
-        atol, rtol = tolerances(out, 1e-10, 1e-8)
         got = as_array(out)
         if got is not None and got.shape == (N, H):
             return CheckResult.wrong(
                 "The result has shape (N, H): one vector per example. The Jacobian dh_k/dh_{k-1} "
                 "is an H × H matrix per example, so J should have shape (N, H, H).")
-        result = check_array(out, expected, name="J", atol=1e-10, rtol=1e-8)
-        if result.passed:
-            continue
-        if got is None or got.shape != expected.shape or not np.all(np.isfinite(got)):
+        result = check_array(out, expected, name="J", atol=1e-10, rtol=1e-8,
+                             mistakes=lambda: _jacobian_mistakes(a, W))
+        if not result.passed:
             return result
-        sig = sigmoid(a)
-        candidates = (
-            (np.broadcast_to(W, expected.shape),
-             "J equals W_hh for every example: the derivative of tanh, diag(1 − tanh(a)²), is missing."),
-            (d[:, :, None] * W.T[None],
-             "W_hh is transposed. In the column convention entry (i, j) is ∂h_{k,i}/∂h_{k-1,j} "
-             "= tanh'(a_i) · W_hh[i, j]."),
-            (W[None] * d[:, None, :],
-             "The derivative scales the columns of W_hh, i.e. you computed W_hh diag(tanh'(a)). "
-             "It must scale the rows: diag(tanh'(a)) W_hh, since unit i of h_k passes through "
-             "tanh'(a_i)."),
-            (np.tanh(a)[:, :, None] * W[None],
-             "You used tanh(a) where its derivative belongs: tanh'(a) = 1 − tanh(a)²."),
-            ((1.0 - a ** 2)[:, :, None] * W[None],
-             "1 − a² is the derivative written with h = tanh(a); here `a` is the pre-activation, "
-             "so use 1 − tanh(a)²."),
-            ((sig * (1 - sig))[:, :, None] * W[None],
-             "That is the sigmoid's derivative; this cell uses tanh, with tanh'(a) = 1 − tanh(a)²."),
-            (-expected, "Every entry has the wrong sign: tanh'(a) = 1 − tanh(a)² is positive."),
-        )
-        for value, message in candidates:
-            if same(got, value, atol=atol, rtol=rtol):
-                return CheckResult.wrong(message)
-        return result
     return CheckResult.correct("Your Jacobian matches diag(tanh'(a_k)) W_hh on the hidden test inputs.")
 
 

@@ -25,16 +25,8 @@ import numpy as np
 
 from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
-    CheckResult,
-    as_array,
-    as_integer,
-    call_on_copies,
-    call_safely,
-    check_array,
-    check_integer,
-    no_function,
-    same,
-    tolerances,
+    CheckResult, as_array, call_on_copies, call_safely, check_array, check_integer,
+    no_function, same, tolerances,
 )
 from rnn_helpers.numpy_rnn import sigmoid
 from rnn_helpers.numpy_rnn.layout import GATE_NAMES, GATE_ORDERS, GATES
@@ -330,40 +322,31 @@ def check_ch05_dprev_c(answer) -> CheckResult:
     tc = np.tanh(c)
     through_h = dh * o * (1 - tc ** 2)
     expected = (dc + through_h) * f
-    atol, rtol = tolerances(answer, _ATOL, _RTOL)
-    a = as_array(answer)
-    if a is not None and a.shape == expected.shape and np.all(np.isfinite(a)) \
-            and not same(a, expected, atol=atol, rtol=rtol):
-        hints = [
-            (dc * f, "Only the carousel term is there; the path through h_t is missing. c_t also "
-                     "feeds h_t = o_t ⊙ tanh(c_t), so the gradient of c_t is "
-                     "dnext_c + dnext_h ⊙ o_t ⊙ (1 − tanh²(c_t)), and that whole sum is "
-                     "multiplied by f_t."),
-            (dc + through_h, "That is the total gradient of c_t. One step further back, "
-                             "c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t gives ∂c_t/∂c_{t-1} = f_t: multiply "
-                             "by f."),
-            (dc * f + through_h, "f_t must multiply the whole gradient of c_t, including the part "
-                                 "that arrives through h_t."),
-            (dc + through_h * f, "f_t must multiply the whole gradient of c_t, including dnext_c."),
-            ((dc + dh * o * (1 - c ** 2)) * f, "tanh'(c) is 1 − tanh(c)², not 1 − c²: use "
-                                               "np.tanh(next_c)."),
-            ((dc + dh * o * tc) * f, "The path through h_t needs the derivative of tanh, "
-                                     "1 − tanh²(c_t), not tanh(c_t) itself."),
-            ((dc + dh * (1 - tc ** 2)) * f, "The output gate is missing: h_t = o_t ⊙ tanh(c_t), so "
-                                            "∂h_t/∂c_t = o_t ⊙ (1 − tanh²(c_t))."),
-            ((dc + through_h) * i, "∂c_t/∂c_{t-1} is the forget gate f_t, not the input gate."),
-            ((dc + through_h) * f * (1 - f), "Multiply by f_t itself. f_t (1 − f_t) is the sigmoid's "
-                                             "derivative, which belongs to the gradient of the forget "
-                                             "gate's pre-activation, not to the path c_t → c_{t-1}."),
-            (dc * f + dh * f, "The path through h_t needs the factors o_t ⊙ (1 − tanh²(c_t))."),
-        ]
-        for value, message in hints:
-            if same(a, value, atol=atol, rtol=rtol):
-                return CheckResult.wrong(message)
-    result = check_array(answer, expected, name="dprev_c", atol=_ATOL, rtol=_RTOL)
-    if result.passed:
-        return CheckResult.correct("That is dL/dc_{t-1} = (dnext_c + dnext_h ⊙ o ⊙ (1 − tanh²(c_t))) ⊙ f_t.")
-    return result
+    hints = [
+        (dc * f, "Only the carousel term is there; the path through h_t is missing. c_t also "
+                 "feeds h_t = o_t ⊙ tanh(c_t), so the gradient of c_t is "
+                 "dnext_c + dnext_h ⊙ o_t ⊙ (1 − tanh²(c_t)), and that whole sum is "
+                 "multiplied by f_t."),
+        (dc + through_h, "That is the total gradient of c_t. One step further back, "
+                         "c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t gives ∂c_t/∂c_{t-1} = f_t: multiply "
+                         "by f."),
+        (dc * f + through_h, "f_t must multiply the whole gradient of c_t, including the part "
+                             "that arrives through h_t."),
+        (dc + through_h * f, "f_t must multiply the whole gradient of c_t, including dnext_c."),
+        ((dc + dh * o * (1 - c ** 2)) * f, "tanh'(c) is 1 − tanh(c)², not 1 − c²: use "
+                                           "np.tanh(next_c)."),
+        ((dc + dh * o * tc) * f, "The path through h_t needs the derivative of tanh, "
+                                 "1 − tanh²(c_t), not tanh(c_t) itself."),
+        ((dc + dh * (1 - tc ** 2)) * f, "The output gate is missing: h_t = o_t ⊙ tanh(c_t), so "
+                                        "∂h_t/∂c_t = o_t ⊙ (1 − tanh²(c_t))."),
+        ((dc + through_h) * i, "∂c_t/∂c_{t-1} is the forget gate f_t, not the input gate."),
+        ((dc + through_h) * f * (1 - f), "Multiply by f_t itself. f_t (1 − f_t) is the sigmoid's "
+                                         "derivative, which belongs to the gradient of the forget "
+                                         "gate's pre-activation, not to the path c_t → c_{t-1}."),
+        (dc * f + dh * f, "The path through h_t needs the factors o_t ⊙ (1 − tanh²(c_t))."),
+    ]
+    return check_array(answer, expected, name="dprev_c", atol=_ATOL, rtol=_RTOL, mistakes=hints,
+                       praise="That is dL/dc_{t-1} = (dnext_c + dnext_h ⊙ o ⊙ (1 − tanh²(c_t))) ⊙ f_t.")
 
 
 # ----------------------------------------------------------------------------
@@ -559,11 +542,6 @@ def check_ch05_param_count(answer, D: int, H: int) -> CheckResult:
         4 * (D * D + H * H + 2 * H): "weight_ih_l0 has 4H × D entries: H rows per gate, D columns.",
         4 * (2 * D * H + 2 * H): "weight_hh_l0 is 4H × H, so it contributes 4H² entries.",
     }
-    value, _ = as_integer(answer, "n_params")
-    if value is not None and value != expected and value in hints:
-        return CheckResult.wrong(hints[value])
-    result = check_integer(answer, expected, name="n_params")
-    if result.passed:
-        return CheckResult.correct("4 (DH + H² + 2H): four blocks, each with its input weights, recurrent "
-                        "weights and two bias vectors.")
-    return result
+    return check_integer(answer, expected, name="n_params", mistakes=hints.items(),
+                         praise="4 (DH + H² + 2H): four blocks, each with its input weights, recurrent "
+                                "weights and two bias vectors.")

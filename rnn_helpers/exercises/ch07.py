@@ -21,17 +21,8 @@ import numpy as np
 
 from rnn_helpers.argcheck import check_choice, check_float, check_int
 from rnn_helpers.exercises.feedback import (
-    CheckResult,
-    as_float_array,
-    as_number,
-    call_on_copies,
-    check_array,
-    check_integer,
-    check_scalar,
-    near,
-    no_function,
-    same,
-    tolerances,
+    CheckResult, as_float_array, as_number, call_on_copies, check_array, check_integer,
+    check_scalar, near, no_function, same, tolerances,
 )
 from rnn_helpers.numpy_rnn.losses import softmax
 
@@ -310,11 +301,9 @@ def check_ch07_kn_bigram(answer: Any) -> CheckResult:
         if not math.isclose(float(got.sum()), 1.0, abs_tol=_KN_ATOL):
             return CheckResult.wrong(f"Your probabilities sum to {got.sum():.4f}, not 1. Interpolated "
                           "Kneser-Ney is a proper distribution: check the weight of the lower order.")
-    result = check_array(answer, expected, name="p_r", atol=_KN_ATOL, rtol=0.0)
-    if result.passed:
-        return CheckResult.correct("That is the Kneser-Ney bigram distribution after 'r'; the characters "
-                        "never seen after 'r' get their probability from the continuation counts.")
-    return result
+    return check_array(answer, expected, name="p_r", atol=_KN_ATOL, rtol=0.0,
+                       praise="That is the Kneser-Ney bigram distribution after 'r'; the characters "
+                              "never seen after 'r' get their probability from the continuation counts.")
 
 
 # ----------------------------------------------------------------------------
@@ -349,28 +338,21 @@ def check_ch07_param_count(answer: Any, V: int, E: int, H: int, cell: str = "lst
         return g * H * (D + H) + biases * g * H
 
     expected = emb + rec(G) + head
-    value = as_number(answer)
-    if value is not None and value.is_integer() and int(value) != expected:
-        n = int(value)
-        hints = {
-            expected - G * H: (f"One bias vector per gate block is missing: PyTorch's {cell.upper()} "
-                               "stores two, bias_ih_l0 and bias_hh_l0, each of size "
-                               f"{G}H."),
-            emb + rec(4 if G == 3 else 3) + head: ("The number of gate blocks is wrong: an LSTM has "
-                                                   "four (i, f, g, o), a GRU three (r, z, n)."),
-            emb + rec(1) + head: ("That is the count of a plain RNN layer. Every gate block has "
-                                  "its own input and recurrent weights."),
-            rec(G) + head: "The embedding table (V x E) is missing.",
-            emb + rec(G): "The read-out layer (H -> V, weight and bias) is missing.",
-            emb + rec(G) + H * V: "The read-out bias (V entries) is missing.",
-            rec(G, D=V) + head: ("That counts a one-hot input of size V fed straight into the "
-                                 "recurrent layer. CharLM first looks the character up in an "
-                                 "embedding table and feeds E numbers."),
-        }
-        if n in hints:
-            return CheckResult.wrong(hints[n])
-    result = check_integer(answer, expected, name="n_params")
-    if result.passed:
-        return CheckResult.correct("You counted the embedding, every gate block with its two biases, and "
-                        "the read-out.")
-    return result
+    hints = {
+        expected - G * H: (f"One bias vector per gate block is missing: PyTorch's {cell.upper()} "
+                           "stores two, bias_ih_l0 and bias_hh_l0, each of size "
+                           f"{G}H."),
+        emb + rec(4 if G == 3 else 3) + head: ("The number of gate blocks is wrong: an LSTM has "
+                                               "four (i, f, g, o), a GRU three (r, z, n)."),
+        emb + rec(1) + head: ("That is the count of a plain RNN layer. Every gate block has "
+                              "its own input and recurrent weights."),
+        rec(G) + head: "The embedding table (V x E) is missing.",
+        emb + rec(G): "The read-out layer (H -> V, weight and bias) is missing.",
+        emb + rec(G) + H * V: "The read-out bias (V entries) is missing.",
+        rec(G, D=V) + head: ("That counts a one-hot input of size V fed straight into the "
+                             "recurrent layer. CharLM first looks the character up in an "
+                             "embedding table and feeds E numbers."),
+    }
+    return check_integer(answer, expected, name="n_params", mistakes=hints.items(),
+                         praise="You counted the embedding, every gate block with its two biases, and "
+                                "the read-out.")

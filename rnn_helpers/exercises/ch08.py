@@ -23,14 +23,7 @@ from typing import Any, Tuple
 import numpy as np
 
 from rnn_helpers.exercises.feedback import (
-    CheckResult,
-    as_float_array,
-    call_on_copies,
-    check_array,
-    near,
-    no_function,
-    same,
-    tolerances,
+    CheckResult, as_float_array, call_on_copies, check_array, near, no_function,
 )
 from rnn_helpers.numpy_rnn.losses import softmax
 
@@ -345,28 +338,18 @@ def check_ch08_confusion(answer: Any) -> CheckResult:
     np.add.at(counts, (y_true, y_pred), 1)
     expected = counts / counts.sum(axis=1, keepdims=True)
     name = "C"
-    atol, rtol = tolerances(answer, 1e-9, 1e-7)
-    if answer is not None:
-        a, problem = as_float_array(answer)
-        if problem is None and a.shape == (Q, Q) and np.isfinite(a).all() \
-                and not same(a, expected, atol=atol, rtol=rtol):
-            candidates = (
-                (counts, "Those are the raw counts. Divide every row by its sum, the number of examples "
-                         "of that true class."),
-                (counts.T, "Those are raw counts, and transposed: rows should be the true class."),
-                (expected.T, "Your matrix is transposed: row i should be the true class i and column j the "
-                             "predicted class j."),
-                (counts / counts.sum(axis=0, keepdims=True),
-                 "You normalised the columns (each column sums to 1: the precision view). Normalise the rows, "
-                 "so that row i shows where the examples of true class i went."),
-                (counts / counts.sum(), "You divided by the total number of examples. Divide each row by its "
-                                        "own sum instead."),
-                (100 * expected, "Those are percentages; give fractions between 0 and 1."),
-            )
-            for value, message in candidates:
-                if same(a, value, atol=atol, rtol=rtol):
-                    return CheckResult.wrong(message)
-    result = check_array(answer, expected, name=name, atol=1e-9, rtol=1e-7)
-    if result.passed:
-        return CheckResult.correct("Row i shows where the examples of true class i went; every row sums to 1.")
-    return result
+    candidates = (
+        (counts, "Those are the raw counts. Divide every row by its sum, the number of examples "
+                 "of that true class."),
+        (counts.T, "Those are raw counts, and transposed: rows should be the true class."),
+        (expected.T, "Your matrix is transposed: row i should be the true class i and column j the "
+                     "predicted class j."),
+        (counts / counts.sum(axis=0, keepdims=True),
+         "You normalised the columns (each column sums to 1: the precision view). Normalise the rows, "
+         "so that row i shows where the examples of true class i went."),
+        (counts / counts.sum(), "You divided by the total number of examples. Divide each row by its "
+                                "own sum instead."),
+        (100 * expected, "Those are percentages; give fractions between 0 and 1."),
+    )
+    return check_array(answer, expected, name=name, atol=1e-9, rtol=1e-7, mistakes=candidates,
+                       praise="Row i shows where the examples of true class i went; every row sums to 1.")

@@ -23,14 +23,7 @@ import numpy as np
 
 from rnn_helpers.argcheck import check_float, check_int
 from rnn_helpers.exercises.feedback import (
-    CheckResult,
-    as_array,
-    as_number,
-    call_on_copies,
-    check_scalar,
-    near,
-    no_function,
-    same,
+    CheckResult, as_array, call_on_copies, check_scalar, no_function, same,
     tolerances,
 )
 
@@ -240,8 +233,7 @@ def check_ch09_mase(answer: Any) -> CheckResult:
     scale = float(np.mean(np.abs(np.diff(y_train))))
     expected = float(err.mean() / scale)
     name = "mase"
-    v = as_number(answer)
-    if v is not None and not near(v, expected):
+    def mistakes():
         test_scale = float(np.mean(np.abs(np.diff(y_test))))
         bridge_scale = float(np.mean(np.abs(np.diff(np.concatenate([y_train[-1:], y_test])))))
         full_scale = float(np.mean(np.abs(np.diff(np.concatenate([y_train, y_test])))))
@@ -265,13 +257,9 @@ def check_ch09_mase(answer: Any) -> CheckResult:
              "The scale is the mean of the *absolute* one-step changes; you averaged the signed "
              "changes, which mostly cancel."),
         )
-        for value, message in wrongs:
-            if near(v, value):
-                return CheckResult.wrong(message)
-    result = check_scalar(answer, expected, name=name, atol=1e-9, rtol=1e-6)
-    if result.passed:
-        return CheckResult.correct("The forecast MAE over the training period's in-sample naive MAE.")
-    return result
+        return wrongs
+    return check_scalar(answer, expected, name=name, atol=1e-9, rtol=1e-6, mistakes=mistakes,
+                        praise="The forecast MAE over the training period's in-sample naive MAE.")
 
 
 # ----------------------------------------------------------------------------
@@ -307,8 +295,7 @@ def check_ch09_ar1_variance(answer: Any, phi: float, sigma: float, k: int) -> Ch
     s2 = sigma ** 2
     expected = s2 * (1 - phi ** (2 * k)) / (1 - phi ** 2)
     name = "variance"
-    v = as_number(answer)
-    if v is not None and not near(v, expected, atol=1e-12):
+    def mistakes():
         wrongs = (
             (k * s2, "That is the random walk's k sigma^2 (phi = 1). With |phi| < 1 each older shock "
                      "is damped by a power of phi."),
@@ -325,10 +312,6 @@ def check_ch09_ar1_variance(answer: Any, phi: float, sigma: float, k: int) -> Ch
             (math.sqrt(expected), "That is a standard deviation; the exercise asks for the variance."),
             (expected / s2, "The factor sigma^2 is missing."),
         )
-        for value, message in wrongs:
-            if near(v, value, atol=1e-12):
-                return CheckResult.wrong(message)
-    result = check_scalar(answer, expected, name=name, atol=1e-12, rtol=1e-6)
-    if result.passed:
-        return CheckResult.correct("k shocks, each damped by a power of phi, with variances that add up.")
-    return result
+        return wrongs
+    return check_scalar(answer, expected, name=name, atol=1e-12, rtol=1e-6, mistakes=mistakes,
+                        praise="k shocks, each damped by a power of phi, with variances that add up.")

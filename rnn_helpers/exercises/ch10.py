@@ -24,12 +24,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from rnn_helpers.exercises.feedback import (
-    CheckResult,
-    check_array,
-    check_scalar,
-    read_array,
-    same,
-    tolerances,
+    CheckResult, check_array, check_scalar, read_array, same, tolerances,
 )
 from rnn_helpers.numpy_rnn.losses import softmax
 

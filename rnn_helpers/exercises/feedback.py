@@ -62,7 +62,8 @@ __all__ = [
     "join_names",
 ]
 
-#: The smallest tolerances at which an answer computed in float32 is compared.
+#: The smallest tolerances at which an answer computed in float32 is compared
+#: (FLOAT32_ATOL relative to the size of the largest expected entries).
 #: float32 keeps about 7 significant digits; a few operations lose one or two.
 FLOAT32_ATOL = 1e-6
 FLOAT32_RTOL = 1e-5
@@ -306,7 +307,7 @@ def _is_float32(answer) -> bool:
     return dtype is not None and str(dtype).replace("torch.", "") == "float32"
 
 
-def tolerances(answer, atol, rtol):
+def tolerances(answer, atol, rtol, scale=1.0):
     """
     The tolerances at which to compare ``answer``: the course's float32 rule.
 
@@ -314,12 +315,14 @@ def tolerances(answer, atol, rtol):
     - answer: The learner's answer as returned (before any conversion): an
       array, tensor, NumPy scalar, or a tuple/list of them
     - atol, rtol: The checker's tolerances for a float64 answer
+    - scale: The size of the largest expected entries (float32 rounding is
+      relative to it, so the absolute tolerance floor is FLOAT32_ATOL * scale)
 
-    Returns a tuple (atol, rtol): unchanged, or at least FLOAT32_ATOL and
-    FLOAT32_RTOL if the answer was computed in float32.
+    Returns a tuple (atol, rtol): unchanged, or at least FLOAT32_ATOL * scale
+    and FLOAT32_RTOL if the answer was computed in float32.
     """
     if _is_float32(answer):
-        return max(atol, FLOAT32_ATOL), max(rtol, FLOAT32_RTOL)
+        return max(atol, FLOAT32_ATOL * float(scale)), max(rtol, FLOAT32_RTOL)
     return atol, rtol
 
 
@@ -385,11 +388,15 @@ def _shape_message(got, want, name):
     return msg
 
 
+def _close_to(value, target, atol, rtol):
+    return math.isclose(value, target, rel_tol=rtol, abs_tol=atol)
+
+
 def _within(a, e, atol, rtol):
     return bool(np.allclose(a, e, atol=atol, rtol=rtol))
 
 
-def check_array(answer, expected, name="answer", *, atol=1e-6, rtol=1e-5):
+def check_array(answer, expected, name="answer", *, atol=1e-6, rtol=1e-5, praise=None, mistakes=()):
     """
     Compare an array answer with the expected array and diagnose the difference.
 
@@ -398,17 +405,25 @@ def check_array(answer, expected, name="answer", *, atol=1e-6, rtol=1e-5):
     - expected: Array-like of shape S, the correct values
     - name: Name of the answer as the learner knows it (used in the messages)
     - atol, rtol: Tolerances, as in np.allclose (a float32 answer is compared
-      at FLOAT32_ATOL / FLOAT32_RTOL at least, see :func:`tolerances`)
+      at FLOAT32_RTOL and FLOAT32_ATOL times the largest |expected| at least,
+      see :func:`tolerances`)
+    - praise: Message of the result when the answer is right (default "Well done.")
+    - mistakes: The checker's own diagnoses: an iterable of (value, message),
+      what a typical mistake gives (an array of shape S; None or non-finite
+      values are skipped) and what to tell the learner who made it; or a
+      callable returning that iterable (called only for a wrong answer).
+      Compared at the same tolerances as the right answer.
 
     Returns:
     - result: CheckResult. Diagnoses, in order: not yet solved (None); not
       numeric; wrong shape (transposed, missing batch axis, swapped axes...);
-      NaN or inf; correct; sign flipped; transposed values (square matrices);
-      off by a constant factor; off by a constant offset; close but outside
-      the tolerance; otherwise wrong, with the number of wrong entries.
+      NaN or inf; correct; the first of ``mistakes`` that matches; sign
+      flipped; transposed values (square matrices); off by a constant
+      factor; off by a constant offset; close but outside the tolerance;
+      otherwise wrong, with the number of wrong entries.
     """
     e = np.asarray(expected, dtype=np.float64)
-    atol, rtol = tolerances(answer, atol, rtol)
+    atol, rtol = tolerances(answer, atol, rtol, scale=float(np.max(np.abs(e), initial=0.0)) or 1.0)
     a, failure = read_array(answer, name)
     if failure is not None:
         return failure
@@ -423,7 +438,12 @@ def check_array(answer, expected, name="answer", *, atol=1e-6, rtol=1e-5):
             "or an uninitialised array (np.empty)."
         )
     if _within(a, e, atol, rtol):
-        return CheckResult.correct()
+        return CheckResult.correct(praise or "Well done.")
+    for value, message in (mistakes() if callable(mistakes) else mistakes):
+        if value is not None:
+            value = np.asarray(value, dtype=np.float64)
+            if value.shape == a.shape and np.all(np.isfinite(value)) and _within(a, value, atol, rtol):
+                return CheckResult.wrong(message)
     nonzero = bool(np.any(np.abs(e) > atol))
     if nonzero and _within(-a, e, atol, rtol):
         return CheckResult.wrong(
@@ -464,7 +484,7 @@ def check_array(answer, expected, name="answer", *, atol=1e-6, rtol=1e-5):
     )
 
 
-def check_scalar(answer, expected, name="answer", *, atol=1e-6, rtol=1e-6):
+def check_scalar(answer, expected, name="answer", *, atol=1e-6, rtol=1e-6, praise=None, mistakes=()):
     """
     Compare a real number with the expected value.
 
@@ -473,18 +493,24 @@ def check_scalar(answer, expected, name="answer", *, atol=1e-6, rtol=1e-6):
     - expected: Float, the correct value
     - name: Name of the answer as the learner knows it
     - atol, rtol: Tolerances, as in math.isclose (a float32 answer is
-      compared at FLOAT32_ATOL / FLOAT32_RTOL at least)
+      compared at FLOAT32_RTOL and FLOAT32_ATOL times |expected| at least)
+    - praise: Message of the result when the answer is right (default "Well done.")
+    - mistakes: The checker's own diagnoses: an iterable of (value, message),
+      the number a typical mistake gives (None or non-finite: skipped) and
+      what to tell the learner; or a callable returning it. Compared at the
+      same tolerances as the right answer.
 
     Returns:
     - result: CheckResult. Diagnoses: not yet solved; not a number; NaN/inf;
-      correct; a percentage where a fraction is expected; sign flipped; close
+      correct; the first of ``mistakes`` that matches; a percentage where a
+      fraction is expected; sign flipped; close
       but outside the tolerance; too large or too small.
     """
     if answer is None or answer is Ellipsis:
         return CheckResult.unsolved(name)
     if isinstance(answer, (bool, np.bool_)):
         return CheckResult.wrong(f"`{name}` is {answer}, a truth value; a number is expected.")
-    atol, rtol = tolerances(answer, atol, rtol)
+    atol, rtol = tolerances(answer, atol, rtol, scale=abs(float(expected)) or 1.0)
     a, problem = as_float_array(answer)
     if problem is not None:
         return CheckResult.wrong(f"`{name}` should be a number, but {problem}.")
@@ -496,10 +522,13 @@ def check_scalar(answer, expected, name="answer", *, atol=1e-6, rtol=1e-6):
         return CheckResult.wrong(f"`{name}` is {a}. Look for a division by zero or an overflow.")
 
     def close(x):
-        return math.isclose(x, e, rel_tol=rtol, abs_tol=atol)
+        return _close_to(x, e, atol, rtol)
 
     if close(a):
-        return CheckResult.correct()
+        return CheckResult.correct(praise or "Well done.")
+    for value, message in (mistakes() if callable(mistakes) else mistakes):
+        if value is not None and math.isfinite(float(value)) and _close_to(a, float(value), atol, rtol):
+            return CheckResult.wrong(message)
     if 0 < abs(e) <= 1 and close(a / 100):
         return CheckResult.wrong(f"`{name}` looks like a percentage; give it as a fraction between 0 and 1.")
     if e != 0 and close(-a):
@@ -514,7 +543,7 @@ def check_scalar(answer, expected, name="answer", *, atol=1e-6, rtol=1e-6):
     return CheckResult.wrong(f"`{name}` is too {size}.")
 
 
-def check_integer(answer, expected, name="answer"):
+def check_integer(answer, expected, name="answer", *, praise=None, mistakes=(), hint=""):
     """
     Compare a whole number (a count) with the expected value.
 
@@ -523,17 +552,26 @@ def check_integer(answer, expected, name="answer"):
       NumPy or torch scalar), or None
     - expected: Integer, the correct count
     - name: Name of the answer as the learner knows it
+    - praise: Message of the result when the answer is right (default "Well done.")
+    - mistakes: The checker's own diagnoses: an iterable of (count, message)
+      (e.g. ``dict.items()``), what a typical mistake gives and what to tell
+      the learner; the first matching one is reported
+    - hint: A sentence added to the "too large" / "too small" message
 
     Returns:
-    - result: CheckResult (correct, not yet solved, not a whole number, too
-      large or too small)
+    - result: CheckResult (correct, not yet solved, not a whole number, the
+      first of ``mistakes`` that matches, too large or too small)
     """
     value, result = as_integer(answer, name)
     if result is not None:
         return result
     if value == int(expected):
-        return CheckResult.correct()
-    return CheckResult.wrong(f"`{name}` is too {'large' if value > expected else 'small'}.")
+        return CheckResult.correct(praise or "Well done.")
+    for count, message in mistakes:
+        if value == count:
+            return CheckResult.wrong(message)
+    size = "large" if value > expected else "small"
+    return CheckResult.wrong(f"`{name}` is too {size}." + (f" {hint}" if hint else ""))
 
 
 def check_shape(answer, expected, name="shape"):
