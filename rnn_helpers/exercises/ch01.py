@@ -10,7 +10,7 @@ from rnn_helpers.exercises.feedback import (
     CheckResult, as_integer, call_on_copies, check_array,
     check_scalar, check_shape, no_function,
 )
-from rnn_helpers.numpy_rnn import sigmoid
+from rnn_helpers.numpy_rnn.activations import sigmoid
 
 __all__ = [
     "check_ch01_param_count",

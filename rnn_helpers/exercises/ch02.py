@@ -28,7 +28,8 @@ from rnn_helpers.exercises.feedback import (
     CheckResult, as_array, call_on_copies, check_array, check_integer,
     check_scalar, no_function, same, tolerances,
 )
-from rnn_helpers.numpy_rnn.losses import cross_entropy, log_softmax, softmax
+from rnn_helpers.numpy_rnn.activations import log_softmax, softmax
+from rnn_helpers.numpy_rnn.losses import cross_entropy
 
 __all__ = [
     "check_ch02_output_probs",

@@ -25,7 +25,7 @@ from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
     CheckResult, as_array, call_on_copies, check_array, check_scalar, no_function, same, tolerances,
 )
-from rnn_helpers.numpy_rnn import sigmoid
+from rnn_helpers.numpy_rnn.activations import sigmoid
 from rnn_helpers.gradient_flow.elman import clip_grad_norm, get_activation
 
 __all__ = [

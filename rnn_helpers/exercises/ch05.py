@@ -28,7 +28,7 @@ from rnn_helpers.exercises.feedback import (
     CheckResult, as_array, call_on_copies, call_safely, check_array, check_integer,
     no_function, same, tolerances,
 )
-from rnn_helpers.numpy_rnn import sigmoid
+from rnn_helpers.numpy_rnn.activations import sigmoid
 from rnn_helpers.numpy_rnn.layout import GATE_NAMES, GATE_ORDERS, GATES
 
 __all__ = [

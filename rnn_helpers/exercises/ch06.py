@@ -26,7 +26,7 @@ from rnn_helpers.exercises.feedback import (
     CheckResult, call_on_copies, check_array, check_integer, join_names,
     no_function, read_array, same, tolerances,
 )
-from rnn_helpers.numpy_rnn import sigmoid
+from rnn_helpers.numpy_rnn.activations import sigmoid
 from rnn_helpers.numpy_rnn.gru_variants import count_parameters, gru_step_variant
 
 __all__ = [

@@ -24,7 +24,7 @@ from rnn_helpers.exercises.feedback import (
     CheckResult, as_float_array, as_number, call_on_copies, check_array, check_integer,
     check_scalar, near, no_function, same, tolerances,
 )
-from rnn_helpers.numpy_rnn.losses import softmax
+from rnn_helpers.numpy_rnn.activations import softmax
 
 __all__ = [
     "KN_TEXT",

@@ -25,7 +25,7 @@ import numpy as np
 from rnn_helpers.exercises.feedback import (
     CheckResult, as_float_array, call_on_copies, check_array, near, no_function,
 )
-from rnn_helpers.numpy_rnn.losses import softmax
+from rnn_helpers.numpy_rnn.activations import softmax
 
 __all__ = [
     "check_ch08_length_mask",

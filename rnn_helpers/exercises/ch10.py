@@ -26,7 +26,7 @@ import numpy as np
 from rnn_helpers.exercises.feedback import (
     CheckResult, check_array, check_scalar, read_array, same, tolerances,
 )
-from rnn_helpers.numpy_rnn.losses import softmax
+from rnn_helpers.numpy_rnn.activations import softmax
 
 __all__ = [
     "ch10_target_batch",
