@@ -139,10 +139,12 @@ def check_ch03_step_backward(fn: Any) -> CheckResult:
       db (H,). None means not yet solved.
 
     Returns:
-    - result: CheckResult naming the outputs that are wrong and why: a missing
-      or wrong tanh' factor (affects all five), a transposed weight, the wrong
-      state in dWh, a bias gradient not summed over the batch, inputs changed
-      in place, the generic array diagnoses otherwise.
+    - result: CheckResult naming the outputs that are wrong and why. A missing
+      or wrong tanh' factor is reported only when it explains all five
+      outputs; otherwise each wrong output gets its own diagnosis (a
+      transposed weight, the wrong state in dWh, a bias gradient not summed
+      over the batch, or the generic array diagnoses such as a flipped sign).
+      Inputs changed in place are reported too.
     """
     from rnn_helpers.numpy_rnn import rnn_step_backward, rnn_step_forward
 

@@ -205,7 +205,9 @@ def check_ch04_clip_grad_norm(fn) -> CheckResult:
 
     fn(grads, max_norm) must return a list of new arrays of the same shapes:
     all arrays multiplied by one factor min(1, max_norm / ‖g‖), where ‖g‖ is
-    the Euclidean norm of all entries of all arrays together.
+    the Euclidean norm of all entries of all arrays together. PyTorch's
+    factor max_norm / (‖g‖ + 1e-6) is accepted too, so a solution that calls
+    ``torch.nn.utils.clip_grad_norm_`` passes.
 
     Inputs:
     - fn: callable fn(grads, max_norm) -> list of arrays; None means not yet solved.

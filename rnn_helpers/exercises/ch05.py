@@ -14,6 +14,12 @@ check_ch05_dprev_c(answer)                  dL/dc_{t-1} from the case of ch05_ba
 check_ch05_tf1_to_torch(fn)                 TensorFlow 1 LSTMCell weights -> torch.nn.LSTM's
 check_ch05_param_count(answer, D, H)        number of parameters of torch.nn.LSTM(D, H)
 =========================================  ==========================================
+
+The module is longer than about 400 lines because the LSTM step has many
+ways to go wrong that deserve their own message: every one of the 23 wrong
+gate orders, a sigmoid/tanh mix-up per gate, the 1997 cell, a coupled input
+gate, and a probe that moves one gate's bias at a time to name the block
+that responds wrongly.
 """
 
 from __future__ import annotations
@@ -203,9 +209,10 @@ def check_ch05_lstm_step(fn) -> CheckResult:
       TensorFlow 1's and ONNX's), a swapped pair of gates, a sigmoid/tanh
       mix-up per gate, the missing forget gate (the 1997 cell), the missing
       input gate, a coupled input gate, h without tanh or from the old cell,
-      outputs returned as (next_c, next_h), wrong shapes, inputs modified in
-      place; otherwise it probes each gate block and names the one whose
-      effect on the outputs is wrong.
+      outputs returned as (next_c, next_h), a dropped bias b, wrong shapes,
+      inputs modified in place; otherwise it probes each gate block and names
+      the one whose effect on the outputs is wrong. A float32 answer passes at
+      float32 precision, like everywhere in the course.
     """
     bad = no_function(fn)
     if bad is not None:
@@ -407,8 +414,9 @@ def check_ch05_tf1_to_torch(fn) -> CheckResult:
     Returns:
     - result: CheckResult. Recognises untransposed weights, the x and h rows
       swapped, the TF1 block order kept, any other misplaced block (named),
-      the missing run-time forget bias, and the forget bias added to the
-      wrong block.
+      the missing run-time forget bias, the forget bias added to the
+      wrong block, forget_bias in both bias_ih and bias_hh (torch sums them,
+      so the forget gate sees it twice), and the whole bias in both vectors.
     """
     bad = no_function(fn)
     if bad is not None:

@@ -233,8 +233,10 @@ def check_ch06_gru_step(fn: Any) -> CheckResult:
     Returns:
     - result: CheckResult. Recognises the reset gate applied before the product
       (Cho et al.'s variant), z and 1 - z swapped, both at once, bh_n outside
-      the reset, the gate blocks in the wrong order, a missing tanh, a sigmoid
-      candidate, an unused reset or update gate, and inputs modified in place.
+      the reset, the reset gate scaling the input part (or the whole sum), a
+      dropped bx, bh or both, every wrong order of the gate blocks (named), a
+      missing tanh, a sigmoid candidate, an unused reset or update gate, and
+      inputs modified in place.
     """
     bad = no_function(fn)
     if bad is not None:
@@ -312,8 +314,9 @@ def check_ch06_flip_convention(answer: Any) -> CheckResult:
     Returns:
     - result: CheckResult. Diagnoses: unchanged parameters, the whole matrices
       negated instead of the z block, weights flipped but not the biases (or
-      only one bias), the n block negated instead of z, 1 - W instead of -W,
-      wrong shapes.
+      only one bias), the z block of only some of Wx, Wh, bx, bh negated
+      (e.g. only the recurrent Wh and bh, named), the n block negated instead
+      of z, 1 - W instead of -W, wrong shapes.
     """
     params = ch06_new_convention_params()
     arrays, failure = _as_param_tuple(answer)
