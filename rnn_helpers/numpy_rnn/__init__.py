@@ -11,13 +11,24 @@ LSTM (i, f, g, o)    lstm_step_forward / lstm_step_backward,
                      lstm_forward / lstm_backward
 GRU (r, z, n)        gru_step_forward / gru_step_backward,
                      gru_forward / gru_backward
-weights from torch   params_from_torch(module)
+weights from torch   params_from_torch(module)  (numpy_rnn.layout)
 ===================  =====================================================
+
+The step functions are the readable reference; the sequence functions are
+the fast path and give the same numbers (tests check both against torch).
 
 Dtypes: float32 and float64 work; all-float32 inputs give float32 outputs.
 When float32 and float64 are mixed, the call runs in their NumPy result type
 (float64).  Integer, bool, complex and float16 inputs raise ValueError.
 Wrong shapes raise ValueError naming the argument and the expected shape.
+Caches hold references to the inputs: do not modify them in place between
+forward and backward.
+
+Modules: ``rnn``, ``lstm``, ``gru`` (the cells), ``gru_variants`` (the
+reset-before GRU and the z/1-z conventions, on the GRU step of ``gru``),
+``layout`` (params_from_torch, gate orders, count_parameters),
+``activations`` (sigmoid, softmax), ``losses``, ``embeddings``; the argument
+checks shared by the cells are in ``_common``.
 """
 
 from rnn_helpers.numpy_rnn.activations import sigmoid

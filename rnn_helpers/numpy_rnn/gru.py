@@ -14,10 +14,10 @@ variant; Cho et al. 2014 apply it before):
 ``bx = bias_ih_l0`` and ``bh = bias_hh_l0`` stay separate because
 ``bh_n`` sits inside the reset product.
 
-The step functions are the readable reference; the sequence functions are
-the fast path and give the same numbers.  Dtypes: float32 or float64; mixed
-inputs run in their NumPy result type.  Caches hold references to the
-inputs: do not modify them in place between forward and backward.
+Step functions and sequence functions as in :mod:`rnn_helpers.numpy_rnn`
+(dtypes, caches). The step is written once, for both reset placements
+(``_gru_step``); :mod:`rnn_helpers.numpy_rnn.gru_variants` builds the
+reset-before GRU of Cho et al. (2014) on it.
 """
 
 from __future__ import annotations
@@ -34,11 +34,7 @@ __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward
 
 
 def gru_step_forward(
-    x: np.ndarray,
-    prev_h: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    bx: np.ndarray,
+    x: np.ndarray, prev_h: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray,
     bh: np.ndarray,
 ) -> Tuple[np.ndarray, Dict[str, Any]]:
     """One time step of a GRU (reset gate applied after the hidden product).
@@ -82,6 +78,16 @@ def gru_step_backward(
 # the step of both published variants (used by gru_variants and gradient_flow)
 # ----------------------------------------------------------------------------
 
+def _check_gru(x, state_name, h, Wx, Wh, bx, bh):
+    """check_cell_args for a GRU: x (N, D) with state "prev_h", or (N, T, D)
+    with state "h0"; returns x, h, Wx, Wh, bx, bh (validated) and the dtype."""
+    x, (h,), Wx, Wh, (bx, bh), dtype = check_cell_args(
+        x, [(state_name, h)], Wx, Wh, [("bx", bx), ("bh", bh)], gates=3,
+        sequence=state_name == "h0",
+    )
+    return x, h, Wx, Wh, bx, bh, dtype
+
+
 # Where the reset gate acts: "after" the hidden product (torch.nn.GRU) or
 # "before" it (Cho et al. 2014); which state z weighs: "old" or "new".
 _RESETS = ("after", "before")
@@ -90,15 +96,8 @@ _STEP_KIND = {"after": "gru_step_forward", "before": "gru_cho_step_forward"}
 
 
 def _gru_step(
-    x: np.ndarray,
-    prev_h: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    bx: np.ndarray,
-    bh: np.ndarray,
-    *,
-    reset: str = "after",
-    z_weighs: str = "old",
+    x: np.ndarray, prev_h: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray,
+    bh: np.ndarray, *, reset: str = "after", z_weighs: str = "old",
 ) -> Tuple[np.ndarray, Dict[str, Any]]:
     """One GRU step in any published combination of reset placement and z convention.
 
@@ -125,15 +124,14 @@ def _gru_step(
     """
     check_choice("reset", reset, _RESETS)
     check_choice("z_weighs", z_weighs, _Z_WEIGHS)
-    x, (prev_h,), Wx, Wh, (bx, bh), dtype = check_cell_args(
-        x, [("prev_h", prev_h)], Wx, Wh, [("bx", bx), ("bh", bh)], gates=3, sequence=False
-    )
+    x, prev_h, Wx, Wh, bx, bh, dtype = _check_gru(x, "prev_h", prev_h, Wx, Wh, bx, bh)
     H = Wh.shape[0]
     ax = x @ Wx + bx  # (N, 3H): input parts of all three blocks
     a_rz = ax[:, : 2 * H] + prev_h @ Wh[:, : 2 * H] + bh[: 2 * H]  # (N, 2H)
     r = sigmoid(a_rz[:, :H])  # (N, H) reset gate
     z = sigmoid(a_rz[:, H:])  # (N, H) update gate
-    cache = {"kind": _STEP_KIND[reset], "x": x, "prev_h": prev_h, "Wx": Wx, "Wh": Wh, "r": r, "z": z}
+    cache = {"kind": _STEP_KIND[reset], "x": x, "prev_h": prev_h, "Wx": Wx, "Wh": Wh,
+             "r": r, "z": z}
     if reset == "after":
         hn = prev_h @ Wh[:, 2 * H :] + bh[2 * H :]  # (N, H) h Wh_n + bh_n
         n = np.tanh(ax[:, 2 * H :] + r * hn)  # (N, H) candidate
@@ -213,11 +211,7 @@ def _gru_step_backward(
 
 
 def gru_forward(
-    x: np.ndarray,
-    h0: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    bx: np.ndarray,
+    x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray,
     bh: np.ndarray,
 ) -> Tuple[np.ndarray, Dict[str, Any]]:
     """Run a GRU over a whole sequence (batch-first).
@@ -228,18 +222,14 @@ def gru_forward(
     Inputs:
     - x: input data, of shape (N, T, D).
     - h0: initial hidden state, of shape (N, H).
-    - Wx: input-to-hidden weights, of shape (D, 3H), gate blocks r, z, n.
-    - Wh: hidden-to-hidden weights, of shape (H, 3H).
-    - bx: input biases, of shape (3H,).
-    - bh: hidden biases, of shape (3H,).
+    - Wx (D, 3H), Wh (H, 3H), bx (3H,), bh (3H,): the parameters, as for
+      :func:`gru_step_forward`.
 
     Returns a tuple of:
     - h: hidden states for all time steps, of shape (N, T, H).
     - cache: values needed by :func:`gru_backward`.
     """
-    x, (h0,), Wx, Wh, (bx, bh), dtype = check_cell_args(
-        x, [("h0", h0)], Wx, Wh, [("bx", bx), ("bh", bh)], gates=3, sequence=True
-    )
+    x, h0, Wx, Wh, bx, bh, dtype = _check_gru(x, "h0", h0, Wx, Wh, bx, bh)
     N, T, D = x.shape
     H = Wh.shape[0]
     bh3 = bh.reshape(3, H)
@@ -272,15 +262,8 @@ def gru_forward(
             h_t += a[:, 2]
 
     h = hs[:, 1:].copy()  # (N, T, H)
-    cache = {
-        "kind": "gru_forward",
-        "x": x,
-        "Wx": Wx,
-        "Wh": Wh,
-        "gates": gates,
-        "hs": hs,
-        "hns": hns,
-    }
+    cache = {"kind": "gru_forward", "x": x, "Wx": Wx, "Wh": Wh, "gates": gates, "hs": hs,
+             "hns": hns}
     return h, cache
 
 
@@ -303,10 +286,7 @@ def gru_backward(
     Returns a tuple of:
     - dx: gradient of input data, of shape (N, T, D).
     - dh0: gradient of initial hidden state, of shape (N, H).
-    - dWx: gradient of input-to-hidden weights, of shape (D, 3H).
-    - dWh: gradient of hidden-to-hidden weights, of shape (H, 3H).
-    - dbx: gradient of input biases, of shape (3H,).
-    - dbh: gradient of hidden biases, of shape (3H,).
+    - dWx (D, 3H), dWh (H, 3H), dbx (3H,), dbh (3H,): gradients of the parameters.
     """
     cache = get_cache(cache, "gru_forward")
     N, T, H = cache["hns"].shape

@@ -35,10 +35,7 @@ Deep Learning* write ``h_t = z h_{t-1} + (1 - z) n`` (z keeps the old state,
 update gate's weights and biases turns one into the other exactly:
 :func:`flip_update_gate`.
 
-Dtypes: float32 or float64 (mixed inputs run in their NumPy result type).
-Wrong shapes raise ValueError naming the argument and the expected shape.
-Caches hold references to the inputs: do not modify them in place between
-forward and backward.
+Dtypes, shape checks and caches as in :mod:`rnn_helpers.numpy_rnn`.
 """
 
 from __future__ import annotations
@@ -47,9 +44,9 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from rnn_helpers.numpy_rnn._common import cached, check_cell_args, check_upstream, get_cache
+from rnn_helpers.numpy_rnn._common import cached, check_upstream, get_cache
 from rnn_helpers.numpy_rnn.activations import sigmoid_inplace
-from rnn_helpers.numpy_rnn.gru import _gru_step, _gru_step_backward
+from rnn_helpers.numpy_rnn.gru import _check_gru, _gru_step, _gru_step_backward
 from rnn_helpers.argcheck import as_float_array, check_shape
 
 # count_parameters lives in rnn_helpers.numpy_rnn.layout; the name stays
@@ -72,11 +69,7 @@ __all__ = [
 
 
 def gru_cho_step_forward(
-    x: np.ndarray,
-    prev_h: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    bx: np.ndarray,
+    x: np.ndarray, prev_h: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray,
     bh: np.ndarray,
 ) -> Tuple[np.ndarray, Dict[str, Any]]:
     """One time step of the GRU of Cho et al. (2014): reset gate before the product.
@@ -89,16 +82,13 @@ def gru_cho_step_forward(
     - x, prev_h, Wx, Wh, bx, bh: as for ``gru_step_forward``: (N, D), (N, H),
       (D, 3H), (H, 3H), (3H,), (3H,), gate blocks r, z, n.
 
-    Returns a tuple of:
-    - next_h: next hidden state, of shape (N, H).
-    - cache: values needed by :func:`gru_cho_step_backward`.
+    Returns a tuple (next_h, cache): the next hidden state (N, H) and what
+    :func:`gru_cho_step_backward` needs.
     """
     return _gru_step(x, prev_h, Wx, Wh, bx, bh, reset="before")
 
 
-def gru_cho_step_backward(
-    dnext_h: np.ndarray, cache: Dict[str, Any]
-) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def gru_cho_step_backward(dnext_h: np.ndarray, cache: Dict[str, Any]) -> Tuple[np.ndarray, ...]:
     """Backward pass of one step of the reset-before GRU.
 
     With g = dnext_h and s = r * prev_h:
@@ -127,11 +117,7 @@ def gru_cho_step_backward(
 
 
 def gru_cho_forward(
-    x: np.ndarray,
-    h0: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    bx: np.ndarray,
+    x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray,
     bh: np.ndarray,
 ) -> Tuple[np.ndarray, Dict[str, Any]]:
     """Run the reset-before GRU (Cho et al. 2014) over a whole sequence (batch-first).
@@ -140,20 +126,14 @@ def gru_cho_forward(
     the input products of all steps are one matrix product.
 
     Inputs:
-    - x: input data, of shape (N, T, D).
-    - h0: initial hidden state, of shape (N, H).
-    - Wx: input-to-hidden weights, of shape (D, 3H), gate blocks r, z, n.
-    - Wh: hidden-to-hidden weights, of shape (H, 3H).
-    - bx: input biases, of shape (3H,).
-    - bh: hidden biases, of shape (3H,).
+    - x (N, T, D), h0 (N, H), Wx (D, 3H), Wh (H, 3H), bx (3H,), bh (3H,): as
+      for ``rnn_helpers.numpy_rnn.gru_forward``.
 
     Returns a tuple of:
     - h: hidden states for all time steps, of shape (N, T, H).
     - cache: values needed by :func:`gru_cho_backward`.
     """
-    x, (h0,), Wx, Wh, (bx, bh), dtype = check_cell_args(
-        x, [("h0", h0)], Wx, Wh, [("bx", bx), ("bh", bh)], gates=3, sequence=True
-    )
+    x, h0, Wx, Wh, bx, bh, dtype = _check_gru(x, "h0", h0, Wx, Wh, bx, bh)
     N, T, D = x.shape
     H = Wh.shape[0]
     Wh_rz, Wh_n = Wh[:, : 2 * H], Wh[:, 2 * H :]  # (H, 2H), (H, H)
@@ -196,12 +176,8 @@ def gru_cho_backward(
     - cache: cache object from :func:`gru_cho_forward`.
 
     Returns a tuple of:
-    - dx: gradient of input data, of shape (N, T, D).
-    - dh0: gradient of initial hidden state, of shape (N, H).
-    - dWx: gradient of input-to-hidden weights, of shape (D, 3H).
-    - dWh: gradient of hidden-to-hidden weights, of shape (H, 3H).
-    - dbx: gradient of input biases, of shape (3H,).
-    - dbh: gradient of hidden biases, of shape (3H,) (equal to dbx).
+    - dx (N, T, D), dh0 (N, H), dWx (D, 3H), dWh (H, 3H), dbx (3H,), dbh
+      (3H,): as for ``rnn_helpers.numpy_rnn.gru_backward`` (dbh equals dbx).
     """
     cache = get_cache(cache, "gru_cho_forward")
     N, T, H = cache["ss"].shape
@@ -239,15 +215,8 @@ def gru_cho_backward(
 
 
 def gru_step_variant(
-    x: np.ndarray,
-    prev_h: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    bx: np.ndarray,
-    bh: np.ndarray,
-    *,
-    reset: str = "after",
-    z_weighs: str = "old",
+    x: np.ndarray, prev_h: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray,
+    bh: np.ndarray, *, reset: str = "after", z_weighs: str = "old",
 ) -> np.ndarray:
     """One GRU step in any published combination of reset placement and z convention.
 

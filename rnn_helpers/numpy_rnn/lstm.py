@@ -12,10 +12,8 @@ Equations, for a batch of N rows (batch-first arrays, sigma = logistic):
 bias_hh_l0``.  Column block k*H:(k+1)*H of Wx, Wh, b belongs to gate k of
 (i, f, g, o), which is the order ``torch.nn.LSTM`` uses.
 
-The step functions are the readable reference; the sequence functions are
-the fast path and give the same numbers.  Dtypes: float32 or float64; mixed
-inputs run in their NumPy result type.  Caches hold references to the
-inputs: do not modify them in place between forward and backward.
+Step functions and sequence functions as in :mod:`rnn_helpers.numpy_rnn`
+(dtypes, caches); the gradient-flow cells of chapter 5 run these steps too.
 """
 
 from __future__ import annotations
@@ -24,23 +22,14 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from rnn_helpers.numpy_rnn._common import (
-    cached,
-    check_cell_args,
-    check_upstream,
-    get_cache,
-)
+from rnn_helpers.numpy_rnn._common import cached, check_cell_args, check_upstream, get_cache
 from rnn_helpers.numpy_rnn.activations import sigmoid
 
 __all__ = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
 
 
 def lstm_step_forward(
-    x: np.ndarray,
-    prev_h: np.ndarray,
-    prev_c: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
+    x: np.ndarray, prev_h: np.ndarray, prev_c: np.ndarray, Wx: np.ndarray, Wh: np.ndarray,
     b: np.ndarray,
 ) -> Tuple[np.ndarray, np.ndarray, Dict[str, Any]]:
     """One time step of an LSTM.
@@ -70,19 +59,8 @@ def lstm_step_forward(
     next_c = f * prev_c + i * g  # (N, H)
     tanh_c = np.tanh(next_c)  # (N, H)
     next_h = o * tanh_c  # (N, H)
-    cache = {
-        "kind": "lstm_step_forward",
-        "x": x,
-        "prev_h": prev_h,
-        "prev_c": prev_c,
-        "Wx": Wx,
-        "Wh": Wh,
-        "i": i,
-        "f": f,
-        "g": g,
-        "o": o,
-        "tanh_c": tanh_c,
-    }
+    cache = {"kind": "lstm_step_forward", "x": x, "prev_h": prev_h, "prev_c": prev_c, "Wx": Wx,
+             "Wh": Wh, "i": i, "f": f, "g": g, "o": o, "tanh_c": tanh_c}
     return next_h, next_c, cache
 
 
@@ -137,11 +115,7 @@ def lstm_step_backward(
 
 
 def lstm_forward(
-    x: np.ndarray,
-    h0: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    b: np.ndarray,
+    x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
     c0: Optional[np.ndarray] = None,
 ) -> Tuple[np.ndarray, Dict[str, Any]]:
     """Run an LSTM over a whole sequence (batch-first).
@@ -165,9 +139,8 @@ def lstm_forward(
     Inputs:
     - x: input data, of shape (N, T, D).
     - h0: initial hidden state, of shape (N, H).
-    - Wx: input-to-hidden weights, of shape (D, 4H), gate blocks i, f, g, o.
-    - Wh: hidden-to-hidden weights, of shape (H, 4H).
-    - b: biases, of shape (4H,).
+    - Wx (D, 4H), Wh (H, 4H), b (4H,): the parameters, as for
+      :func:`lstm_step_forward`.
     - c0: initial cell state, of shape (N, H); None means zeros.
 
     Returns a tuple of:
@@ -222,16 +195,8 @@ def lstm_forward(
             np.multiply(o, tcs[t], out=hs[t + 1])  # h_t = o * tanh(c_t)
 
     h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))  # (N, T, H)
-    cache = {
-        "kind": "lstm_forward",
-        "x1": x1,
-        "Wx": Wx,
-        "Wh": Wh,
-        "s_all": s_all,
-        "hs": hs,
-        "cs": cs,
-        "tcs": tcs,
-    }
+    cache = {"kind": "lstm_forward", "x1": x1, "Wx": Wx, "Wh": Wh, "s_all": s_all, "hs": hs,
+             "cs": cs, "tcs": tcs}
     return h, cache
 
 
@@ -261,9 +226,7 @@ def lstm_backward(
     Returns a tuple of:
     - dx: gradient of input data, of shape (N, T, D).
     - dh0: gradient of initial hidden state, of shape (N, H).
-    - dWx: gradient of input-to-hidden weights, of shape (D, 4H).
-    - dWh: gradient of hidden-to-hidden weights, of shape (H, 4H).
-    - db: gradient of biases, of shape (4H,).
+    - dWx (D, 4H), dWh (H, 4H), db (4H,): gradients of the parameters.
     """
     cache = get_cache(cache, "lstm_forward")
     T, N, H = cache["tcs"].shape

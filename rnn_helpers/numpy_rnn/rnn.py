@@ -8,14 +8,10 @@ Equation, for a batch of N rows (batch-first arrays):
 ``weight_ih_l0`` and ``weight_hh_l0``; ``b`` (H,) is ``bias_ih_l0 + bias_hh_l0``
 (see :func:`rnn_helpers.numpy_rnn.params_from_torch`).
 
-The step functions are the readable reference; the sequence functions are
-the fast path (one GEMM for the input projection of all time steps, in-place
-ufuncs in the time loop, one GEMM per weight gradient after the loop) and
-give the same numbers.
-
-Dtypes: float32 or float64. Mixed inputs run in their NumPy result type
-(see :mod:`rnn_helpers.argcheck`). Caches hold references to the inputs:
-do not modify them in place between forward and backward.
+Step functions and sequence functions as in :mod:`rnn_helpers.numpy_rnn`
+(dtypes, caches); the sequence functions do one GEMM for the input
+projection of all time steps, in-place ufuncs in the time loop and one GEMM
+per weight gradient after the loop.
 """
 
 from __future__ import annotations
@@ -24,12 +20,7 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from rnn_helpers.numpy_rnn._common import (
-    cached,
-    check_cell_args,
-    check_upstream,
-    get_cache,
-)
+from rnn_helpers.numpy_rnn._common import cached, check_cell_args, check_upstream, get_cache
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward"]
 
@@ -55,14 +46,8 @@ def rnn_step_forward(
     )
     a = x @ Wx + prev_h @ Wh + b  # (N, H)
     next_h = np.tanh(a)  # (N, H)
-    cache = {
-        "kind": "rnn_step_forward",
-        "x": x,
-        "prev_h": prev_h,
-        "Wx": Wx,
-        "Wh": Wh,
-        "next_h": next_h,
-    }
+    cache = {"kind": "rnn_step_forward", "x": x, "prev_h": prev_h, "Wx": Wx, "Wh": Wh,
+             "next_h": next_h}
     return next_h, cache
 
 
@@ -109,9 +94,8 @@ def rnn_forward(
     Inputs:
     - x: input data for the entire time series, of shape (N, T, D).
     - h0: initial hidden state, of shape (N, H).
-    - Wx: input-to-hidden weights, of shape (D, H).
-    - Wh: hidden-to-hidden weights, of shape (H, H).
-    - b: biases, of shape (H,).
+    - Wx (D, H), Wh (H, H), b (H,): the parameters, as for
+      :func:`rnn_step_forward`.
 
     Returns a tuple of:
     - h: hidden states for the entire time series, of shape (N, T, H).
@@ -157,9 +141,7 @@ def rnn_backward(
     Returns a tuple of:
     - dx: gradient of inputs, of shape (N, T, D).
     - dh0: gradient of initial hidden state, of shape (N, H).
-    - dWx: gradient of input-to-hidden weights, of shape (D, H).
-    - dWh: gradient of hidden-to-hidden weights, of shape (H, H).
-    - db: gradient of biases, of shape (H,).
+    - dWx (D, H), dWh (H, H), db (H,): gradients of the parameters.
     """
     cache = get_cache(cache, "rnn_forward")
     hs = cache["hs"]

@@ -41,6 +41,13 @@ class _RecurrentBase(nn.Module):
     Parameters, initialisation, validation and ``from_torch`` shared by the
     single-layer, unidirectional, batch-first recurrent modules.
 
+    Constructor inputs: input_size (D), hidden_size (H), bias=True,
+    dtype=None, device=None. ``forward(x, hx=None)`` takes x of shape
+    (N, T, D) (or unbatched (T, D)) and the initial state (None for zeros)
+    and returns (output (N, T, H), final state), like the ``torch.nn``
+    counterpart with batch_first=True. ``X.from_torch(module)`` copies a
+    ``torch.nn`` module's weights.
+
     Subclasses set ``_gates`` (number of H-sized gate blocks stacked in the
     weight matrices) and ``_torch_class`` (the ``torch.nn`` counterpart),
     and implement ``_step``; the LSTM also overrides ``_initial_state`` and

@@ -25,12 +25,9 @@ class GRU(_RecurrentBase):
     - weight_ih_l0: (3H, D)     - weight_hh_l0: (3H, H)
     - bias_ih_l0: (3H,)         - bias_hh_l0: (3H,)     (None if bias=False)
 
-    Constructor inputs: input_size (D), hidden_size (H), bias=True,
-    dtype=None, device=None. ``forward(x, hx=None)`` takes x of shape
-    (N, T, D) (or unbatched (T, D)) and h_0 of shape (1, N, H) (None for
-    zeros) and returns (output (N, T, H), h_n (1, N, H)), like
-    torch.nn.GRU with batch_first=True. Use GRU.from_torch(torch.nn.GRU(...)) to copy a
-    torch.nn.GRU's weights.
+    Constructor, ``forward(x, hx=None)`` and ``from_torch`` as for every module
+    of :mod:`rnn_helpers.torch_rnn`: ``GRU(3, 5)(x)`` returns what
+    ``torch.nn.GRU(3, 5, batch_first=True)(x)`` returns.
     """
 
     _gates = 3

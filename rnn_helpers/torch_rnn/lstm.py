@@ -23,12 +23,9 @@ class LSTM(_RecurrentBase):
     - weight_ih_l0: (4H, D)     - weight_hh_l0: (4H, H)
     - bias_ih_l0: (4H,)         - bias_hh_l0: (4H,)     (None if bias=False)
 
-    Constructor inputs: input_size (D), hidden_size (H), bias=True,
-    dtype=None, device=None. ``forward(x, hx=None)`` takes x of shape
-    (N, T, D) (or unbatched (T, D)) and an optional pair (h_0, c_0), each of
-    shape (1, N, H), and returns (output (N, T, H), (h_n, c_n)), like
-    torch.nn.LSTM with batch_first=True. Use LSTM.from_torch(torch.nn.LSTM(...)) to copy
-    a torch.nn.LSTM's weights.
+    Constructor, ``forward(x, hx=None)`` and ``from_torch`` as for every module
+    of :mod:`rnn_helpers.torch_rnn`; hx is an optional pair (h_0, c_0), each
+    (1, N, H), and the final state is the pair (h_n, c_n).
     """
 
     _gates = 4

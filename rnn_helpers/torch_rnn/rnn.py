@@ -21,12 +21,9 @@ class RNN(_RecurrentBase):
     rnn_helpers.numpy_rnn are their transposes, Wx = weight_ih_l0.T and
     Wh = weight_hh_l0.T; and b_h = bias_ih_l0 + bias_hh_l0.
 
-    Constructor inputs: input_size (D), hidden_size (H), bias=True,
-    dtype=None, device=None. ``forward(x, hx=None)`` takes x of shape
-    (N, T, D) (or unbatched (T, D)) and h_0 of shape (1, N, H) (None for
-    zeros) and returns (output (N, T, H), h_n (1, N, H)), like
-    torch.nn.RNN with batch_first=True. Use RNN.from_torch(torch.nn.RNN(...)) to copy a
-    torch.nn.RNN's weights.
+    Constructor, ``forward(x, hx=None)`` and ``from_torch`` as for every module
+    of :mod:`rnn_helpers.torch_rnn`: ``RNN(3, 5)(x)`` returns what
+    ``torch.nn.RNN(3, 5, batch_first=True)(x)`` returns.
     """
 
     _gates = 1
