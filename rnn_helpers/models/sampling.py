@@ -66,10 +66,6 @@ def as_logits(name: str, logits: Any) -> np.ndarray:
     return arr
 
 
-def _check_temperature(temperature: Any) -> float:
-    return check_float("temperature", temperature, 0)
-
-
 def softmax_with_temperature(logits: Any, temperature: float = 1.0) -> np.ndarray:
     """
     Softmax of logits divided by a temperature, along the last axis.
@@ -83,7 +79,7 @@ def softmax_with_temperature(logits: Any, temperature: float = 1.0) -> np.ndarra
     - probs: float64 array of shape (..., V), rows summing to 1
     """
     o = as_logits("logits", logits)
-    t = _check_temperature(temperature)
+    t = check_float("temperature", temperature, 0)
     m = np.max(o, axis=-1, keepdims=True)  # (..., 1)
     if t == 0.0:
         top = (o == m).astype(np.float64)  # (..., V)
@@ -107,7 +103,7 @@ def sample_from_logits(logits: Any, temperature: float, rng: np.random.Generator
     """
     check_rng("rng", rng)
     o = as_logits("logits", logits)
-    if _check_temperature(temperature) == 0.0:
+    if check_float("temperature", temperature, 0) == 0.0:
         return np.argmax(o, axis=-1).astype(np.int64)
     p = softmax_with_temperature(o, temperature)  # (..., V)
     flat = p.reshape(-1, p.shape[-1])  # (S, V)
@@ -165,7 +161,7 @@ def generate(model: Any, prompt_ids: Any, length: int, temperature: float = 1.0,
                          f"shape {prompt.shape}")
     check_int("length", length, 1)
     check_int("n_samples", n_samples, 1)
-    _check_temperature(temperature)
+    check_float("temperature", temperature, 0)
     rng = np.random.default_rng(seed)
     history = np.repeat(prompt[None, :].astype(np.int64), n_samples, axis=0)  # (S, P)
     out = np.empty((n_samples, length), dtype=np.int64)  # (S, length)
