@@ -45,7 +45,8 @@
     }
     dialog.textContent = "";
     var big = document.createElement("img");
-    big.src = img.currentSrc || img.src;
+    var link = img.closest("a.image-reference");
+    big.src = link ? link.href : (img.currentSrc || img.src);
     big.alt = img.alt || "";
     dialog.appendChild(big);
     var hint = document.createElement("p");
@@ -54,8 +55,13 @@
     dialog.showModal();
   }
 
+  /* Images, and images that Sphinx wrapped in a link to their file because
+   * they are shown scaled (a.image-reference): the lightbox replaces that
+   * navigation. Images inside other links stay links. */
   function zoomable(img) {
-    return !img.closest("a, .rnn-explorer, .course-lightbox");
+    var link = img.closest("a");
+    return !img.closest(".rnn-explorer, .course-lightbox") &&
+      (!link || link.classList.contains("image-reference"));
   }
 
   function setUpImages() {
@@ -68,7 +74,10 @@
       img.setAttribute("role", "button");
       img.setAttribute("aria-label", "Open the figure at full size" +
                        (img.alt ? ": " + img.alt : ""));
-      img.addEventListener("click", function (ev) { openBox(ev.currentTarget); });
+      img.addEventListener("click", function (ev) {
+        ev.preventDefault();  // do not follow a.image-reference
+        openBox(ev.currentTarget);
+      });
       img.addEventListener("keydown", function (ev) {
         if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); openBox(ev.currentTarget); }
       });
@@ -110,7 +119,8 @@
   }
 
   function patchSearch() {
-    var S = window.Search;
+    // searchtools.js declares `const Search`: a global binding, not a window property
+    var S = typeof Search !== "undefined" ? Search : window.Search;
     if (!S || typeof S.htmlToText !== "function" || S._courseTextOnly) { return; }
     var original = S.htmlToText;
     S.htmlToText = function (htmlString, anchor) { return original(textOnly(htmlString), anchor); };

@@ -5,13 +5,14 @@ Needs ``_build/html`` (``make test`` builds it before running pytest).
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlparse
 
 import pytest
 from bs4 import BeautifulSoup
 
-from sitetools import NOT_BUILT, SITE, toc_pages
+from sitetools import NOT_BUILT, SITE, SITE_OVERRIDE, toc_pages
 
 pytestmark = pytest.mark.skipif(not (SITE / "index.html").exists(), reason=NOT_BUILT)
 
@@ -83,18 +84,97 @@ def test_vendor_assets_are_served_from_the_site():
     assert not list((SITE / "_static").glob("**/plotly*.js")), "plotly.js must not sit in _static/"
 
 
+def _script_srcs(soup) -> list[str]:
+    return [s.get("src", "").split("?")[0] for s in soup.find_all("script") if s.get("src")]
+
+
 def test_explorer_pages_load_the_shared_runtime_once():
     for page in PAGES:
         soup = _soup(page)
         explorers = soup.select("div.rnn-explorer")
-        srcs = [s.get("src", "").split("?")[0] for s in soup.find_all("script")]
+        srcs = _script_srcs(soup)
         runtime = [s for s in srcs if s.endswith("explorer.js")]
-        plotly = [s for s in srcs if s.endswith("plotly.min.js")]
         if explorers:
-            assert len(runtime) == 1 and len(plotly) == 1, page
+            assert len(runtime) == 1, page
             assert not soup.find("script", string=re.compile(r"Plotly\.react")), "runtime must not be inlined"
+            for spec in soup.select("div.rnn-explorer script.rnn-explorer-spec"):
+                # the frames live in a JSON file beside the page, fetched after the math
+                assert spec.get("data-src") and not spec.get_text().strip(), page
+                data = json.loads((SITE / page).parent.joinpath(spec["data-src"]).read_text())
+                assert data["frames"] and data["controls"], spec["data-src"]
         else:
-            assert not runtime and not plotly, f"{page} loads plotly.js without an explorer"
+            assert not runtime, f"{page} loads the explorer runtime without an explorer"
+        # plotly.js (4.8 MB) is never a <script> of a page: the runtime loads it
+        # after MathJax has typeset, so the math does not wait for it
+        assert not [s for s in srcs if "plotly" in s], f"{page} loads plotly.js as a page script"
+
+
+def test_article_images_load_lazily():
+    for page in PAGES:
+        article = _soup(page).find("article")
+        eager = [i.get("src") for i in article.find_all("img") if i.get("loading") != "lazy"]
+        assert not eager, f"{page}: images that compete with the text for bandwidth: {eager[:3]}"
+
+
+def test_pages_load_only_what_they_need():
+    for page in PAGES + ["search.html"]:
+        soup = _soup(page)
+        srcs = _script_srcs(soup)
+        assert not [s for s in srcs if "fontawesome" in s], \
+            f"{page}: fontawesome.js (1.5 MB) is loaded; the theme CSS has the icon font"
+        search = [s for s in srcs if s.endswith(("searchindex.js", "searchtools.js"))]
+        if page == "search.html":
+            assert len([s for s in search if s.endswith("searchindex.js")]) == 1
+        else:
+            assert not search, f"{page} loads the search index; only search.html needs it"
+        has_math = bool(soup.select("article .math"))
+        mathjax = [s for s in srcs if "mathjax" in s.lower()]
+        if page != "search.html":
+            assert bool(mathjax) == has_math, f"{page}: MathJax loaded={bool(mathjax)}, math={has_math}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_ids_are_unique_and_the_title_is_not_doubled(page):
+    soup = _soup(page)
+    ids = [t["id"] for t in soup.find_all(id=True)]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    assert not dup, f"{page}: ids used more than once: {dup}"
+    title = soup.title.get_text().strip()
+    parts = [t.strip() for t in title.split("\u2014")]
+    assert len(parts) != 2 or parts[0] != parts[1], f"{page}: title {title!r}"
+
+
+def test_no_leftover_theme_header():
+    soup = _soup(PAGES[0])
+    header = soup.find(id="pst-header")
+    assert header is None or not header.find(True), "the theme's top header has content"
+    assert len(soup.select(".primary-toggle")) == 1 and len(soup.select(".secondary-toggle")) == 1
+
+
+def test_references_carry_author_year_labels():
+    if "book/references.html" not in PAGES:
+        pytest.skip("no references page in this build")
+    labels = [lab.get_text().strip("[]\n ") for lab in _soup("book/references.html").select(
+        "div.citation span.label, dt.label")]
+    assert len(labels) > 10
+    bad = [lab for lab in labels if not re.fullmatch(r"\D+, (\d{4}|n\.d\.)[a-z]?", lab)]
+    assert not bad, f"labels not author-year: {bad[:5]}"
+
+
+def test_course_zip_is_on_the_site_and_linked():
+    zip_path = SITE / "rnn-course.zip"
+    if SITE_OVERRIDE and not zip_path.exists():
+        pytest.skip("this partial build has no course zip")
+    assert zip_path.exists(), "the build did not write rnn-course.zip"
+    assert zip_path.stat().st_size < 20 * 1024 * 1024
+    soup = _soup("book/setup.html")
+    hrefs = [a["href"] for a in soup.select("a[href$='rnn-course.zip']")]
+    assert len(hrefs) >= 2, "setup page text and sidebar must link the zip"
+    for href in hrefs:
+        assert (SITE / "book" / href).resolve() == zip_path.resolve(), href
+    for page in PAGES:
+        assert _soup(page).select(".course-download a[href$='rnn-course.zip']"), \
+            f"{page}: no course download in the sidebar"
 
 
 def test_download_buttons_and_no_dead_launch_buttons():

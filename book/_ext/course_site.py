@@ -17,7 +17,9 @@ Fixes made where they arise, each with its reason:
   scripts and the whole search index on pages other than ``search.html``
   (they serve only search-as-you-type, which is off). MathJax is dropped from
   pages that have no math (Sphinx loads it on the root page because its
-  toctree includes pages with math).
+  toctree includes pages with math). The article's images load lazily
+  (``loading="lazy"``), so on a slow link the figures further down do not
+  compete with the text, the styles and MathJax for the bandwidth.
 - **Page title** (``templates/layout.html``): the root page is titled like
   the book, so its ``<title>`` reads the title once, not "X — X".
 - **Unique ids**: sphinx-exercise gives the body of *every* exercise and
@@ -95,7 +97,13 @@ def _page_has_math(app: Sphinx, pagename: str, body: str) -> bool:
     return bool(domain.data.get("has_equations", {}).get(pagename)) or 'class="math' in body
 
 
+_IMG = re.compile(r"<img(?![^>]*\bloading=)")
+
+
 def _on_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    body = context.get("body")
+    if body:
+        context["body"] = _IMG.sub('<img loading="lazy" decoding="async"', body)
     scripts = context.get("script_files")
     if scripts is not None and doctree is not None and not _page_has_math(
             app, pagename, context.get("body", "")):

@@ -18,6 +18,9 @@ What it does, in the order Sphinx runs it:
 3. ``html-page-context``: add the explorer runtime only to the pages that
    contain an explorer (the runtime loads ``plotly.min.js``, 4.8 MB, itself,
    once the text and the math are on screen, so MathJax never waits for it);
+   move each explorer's precomputed frames (up to several hundred kB of
+   JSON) out of the page into ``_explorers/<page>/<id>.json``, which the
+   runtime fetches after the math, so the page text arrives sooner;
    drop the embedded ipywidgets state (it would only bloat the page) and
    sphinx-thebe, which Jupyter Book always loads and which would fetch thebe
    from a CDN.
@@ -33,6 +36,7 @@ If MathJax is missing the build fails with a message that says how to get it.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shutil
 from pathlib import Path
@@ -61,11 +65,34 @@ def _on_config_inited(app: Sphinx, config) -> None:
         )
 
 
+EXPLORER_DATA = "_explorers"
+_SPEC = re.compile(r'<div class="rnn-explorer" id="(?P<id>[\w-]+)"(?P<mid>.*?)'
+                   r'<script type="application/json" class="rnn-explorer-spec">'
+                   r'(?P<json>.*?)</script>', re.S)
+
+
+def _externalise_specs(app: Sphinx, pagename: str, body: str) -> str:
+    """Write every explorer spec of a page to its own JSON file; leave a link."""
+    folder = Path(app.outdir) / EXPLORER_DATA / pagename
+    page_dir = posixpath.dirname(pagename)
+
+    def move(m):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{m['id']}.json").write_text(m["json"].replace("<\\/", "</"), encoding="utf-8")
+        href = posixpath.relpath(f"{EXPLORER_DATA}/{pagename}/{m['id']}.json", page_dir or ".")
+        return (f'<div class="rnn-explorer" id="{m["id"]}"{m["mid"]}'
+                f'<script type="application/json" class="rnn-explorer-spec" '
+                f'data-src="{href}"></script>')
+
+    return _SPEC.sub(move, body)
+
+
 def _on_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
     body = context.get("body", "")
     if doctree is not None and EXPLORER_MARKER in body:
         # explorer.js finds plotly.min.js next to itself: ../plotly/
         app.add_js_file(EXPLORER_JS, priority=601, defer="defer")
+        body = context["body"] = _externalise_specs(app, pagename, body)
     # myst-nb embeds the ipywidgets state of executed notebooks; we render no
     # widget views on the site, so the state is dead weight.
     # Jupyter Book always loads sphinx-thebe (live code from Binder via a CDN);

@@ -8,7 +8,10 @@
  * Served once from _vendor/rnn_helpers/ and cached. plotly.min.js (4.8 MB)
  * is NOT a <script> of the page: this runtime loads it from
  * _vendor/plotly/ once the page's text is parsed and MathJax has typeset the
- * math, so a slow connection shows the text and the equations first.
+ * math, so a slow connection shows the text and the equations first. The
+ * same goes for the frames: the website's build moves each spec into a JSON
+ * file (<script class="rnn-explorer-spec" data-src="...">), fetched then;
+ * a spec written inline (JupyterLab, tests) is read from the page.
  */
 (function () {
   "use strict";
@@ -37,13 +40,22 @@
     if (c.label_html) { node.innerHTML = c.label_html; } else { node.textContent = c.label; }
   }
 
-  function setup(root, n) {
+  function readSpec(root) {
+    var node = root.querySelector("script.rnn-explorer-spec");
+    if (!node) { return Promise.reject(new Error("no spec")); }
+    var src = node.getAttribute("data-src");
+    if (!src) { return Promise.resolve(JSON.parse(node.textContent)); }
+    return fetch(src).then(function (r) {
+      if (!r.ok) { throw new Error(r.status + " " + src); }
+      return r.json();
+    });
+  }
+
+  function setup(root, n, spec) {
     if (root.dataset.ready) { return; }
-    var specNode = root.querySelector("script.rnn-explorer-spec");
     var plot = root.querySelector(".rnn-explorer-plot");
     var box = root.querySelector(".rnn-explorer-controls");
-    if (!specNode || !plot || !box || typeof Plotly === "undefined") { return; }
-    var spec = JSON.parse(specNode.textContent);
+    if (!spec || !plot || !box || typeof Plotly === "undefined") { return; }
     var state = spec.controls.map(function (c) { return c.default; });
 
     function draw() {
@@ -97,9 +109,9 @@
     draw();
   }
 
-  function initAll() {
+  function initAll(specs) {
     var roots = document.querySelectorAll("div.rnn-explorer");
-    for (var i = 0; i < roots.length; i++) { setup(roots[i], i); }
+    for (var i = 0; i < roots.length; i++) { setup(roots[i], i, specs[i]); }
   }
 
   function showLoading(message) {
@@ -115,15 +127,26 @@
   }
 
   function loadPlotly() {
-    if (typeof Plotly !== "undefined") { initAll(); return; }
-    if (!PLOTLY_URL) { return; }
+    return new Promise(function (resolve, reject) {
+      if (typeof Plotly !== "undefined") { resolve(); return; }
+      if (!PLOTLY_URL) { reject(new Error("plotly.min.js not found")); return; }
+      var s = document.createElement("script");
+      s.src = PLOTLY_URL;
+      s.async = true;
+      s.onload = function () { resolve(); };
+      s.onerror = function () { reject(new Error("plotly.min.js did not load")); };
+      document.head.appendChild(s);
+    });
+  }
+
+  function loadAll() {
     showLoading("Loading the interactive figure\u2026");
-    var s = document.createElement("script");
-    s.src = PLOTLY_URL;
-    s.async = true;
-    s.onload = initAll;
-    s.onerror = function () { showLoading("The interactive figure could not be loaded."); };
-    document.head.appendChild(s);
+    var roots = Array.prototype.slice.call(document.querySelectorAll("div.rnn-explorer"));
+    var specs = Promise.all(roots.map(function (root) {
+      return readSpec(root).catch(function () { return null; });
+    }));
+    Promise.all([specs, loadPlotly()]).then(function (got) { initAll(got[0]); },
+      function () { showLoading("The interactive figure could not be loaded."); });
   }
 
   /* After the math: MathJax (when the page has it) resolves
@@ -139,7 +162,7 @@
 
   function start() {
     if (!document.querySelector("div.rnn-explorer")) { return; }
-    afterMath(loadPlotly);
+    afterMath(loadAll);
   }
 
   if (document.readyState === "loading") {
