@@ -9,7 +9,8 @@
  *    every click inside a toggle title (capture phase, so the theme's
  *    handler never sees it) and toggle with togglebutton's own function.
  * 2. Figures open full size: a click (or Enter) on an image of the article
- *    shows it at its natural size in a dialog; a click or Escape closes it.
+ *    shows it in a dialog as large as the screen allows (up to its natural
+ *    size); a click or Escape closes it.
  * 3. Search result summaries show text: the summary is cut from the page's
  *    HTML, where math is still TeX (MathJax has not run there); display
  *    math is left out and inline math is turned into plain symbols.
@@ -105,7 +106,7 @@
     s = s.replace(/\\([A-Za-z]+)/g, function (m, name) {
       return Object.prototype.hasOwnProperty.call(SYMBOLS, name) ? SYMBOLS[name] : name;
     });
-    s = s.replace(/\\[,;:! ]/g, " ").replace(/[{}]/g, "").replace(/\s+/g, " ");
+    s = s.replace(/\\[,;:! ]/g, " ").replace(/[{}]/g, "").replace(/\^ᵀ/g, "ᵀ").replace(/\s+/g, " ");
     return s.trim();
   }
 
