@@ -12,9 +12,10 @@ from urllib.parse import urlparse
 import pytest
 from bs4 import BeautifulSoup
 
-from sitetools import NOT_BUILT, SITE, SITE_OVERRIDE, toc_pages
+from sitetools import NOT_BUILT, ROOT, SITE, SITE_OVERRIDE, toc_pages
 
-pytestmark = pytest.mark.skipif(not (SITE / "index.html").exists(), reason=NOT_BUILT)
+#: the tests of the built site (the course-zip tests at the end need no build)
+built = pytest.mark.skipif(not (SITE / "index.html").exists(), reason=NOT_BUILT)
 
 MAX_PAGE_BYTES = 3 * 1024 * 1024
 PAGES = toc_pages()
@@ -31,6 +32,7 @@ def _external(url: str | None) -> bool:
     return parsed.scheme in {"http", "https"} or url.strip().startswith("//")
 
 
+@built
 @pytest.mark.parametrize("page", PAGES)
 def test_page_exists_and_is_light(page):
     path = SITE / page
@@ -38,6 +40,7 @@ def test_page_exists_and_is_light(page):
     assert path.stat().st_size < MAX_PAGE_BYTES, f"{page} is {path.stat().st_size} bytes"
 
 
+@built
 @pytest.mark.parametrize("page", PAGES)
 def test_no_third_party_assets(page):
     soup = _soup(page)
@@ -54,6 +57,7 @@ def test_no_third_party_assets(page):
     assert not offenders and not style_urls, f"{page} loads from other hosts: {offenders}"
 
 
+@built
 @pytest.mark.parametrize("page", PAGES)
 def test_images_have_text_alternatives(page):
     soup = _soup(page)
@@ -66,6 +70,7 @@ def test_images_have_text_alternatives(page):
         assert div.get("aria-label", "").strip(), f"{page}: explorer without aria-label"
 
 
+@built
 @pytest.mark.parametrize("page", PAGES)
 def test_headings_nest(page):
     soup = _soup(page)
@@ -77,6 +82,7 @@ def test_headings_nest(page):
         assert cur <= prev + 1, f"{page}: heading jumps from h{prev} to h{cur}"
 
 
+@built
 def test_vendor_assets_are_served_from_the_site():
     assert (SITE / "_vendor" / "mathjax" / "tex-mml-chtml.js").exists()
     assert (SITE / "_vendor" / "plotly" / "plotly.min.js").exists()
@@ -88,6 +94,7 @@ def _script_srcs(soup) -> list[str]:
     return [s.get("src", "").split("?")[0] for s in soup.find_all("script") if s.get("src")]
 
 
+@built
 def test_explorer_pages_load_the_shared_runtime_once():
     for page in PAGES:
         soup = _soup(page)
@@ -109,6 +116,7 @@ def test_explorer_pages_load_the_shared_runtime_once():
         assert not [s for s in srcs if "plotly" in s], f"{page} loads plotly.js as a page script"
 
 
+@built
 def test_article_images_load_lazily():
     for page in PAGES:
         article = _soup(page).find("article")
@@ -116,6 +124,7 @@ def test_article_images_load_lazily():
         assert not eager, f"{page}: images that compete with the text for bandwidth: {eager[:3]}"
 
 
+@built
 def test_pages_load_only_what_they_need():
     for page in PAGES + ["search.html"]:
         soup = _soup(page)
@@ -133,6 +142,7 @@ def test_pages_load_only_what_they_need():
             assert bool(mathjax) == has_math, f"{page}: MathJax loaded={bool(mathjax)}, math={has_math}"
 
 
+@built
 @pytest.mark.parametrize("page", PAGES)
 def test_ids_are_unique_and_the_title_is_not_doubled(page):
     soup = _soup(page)
@@ -144,6 +154,7 @@ def test_ids_are_unique_and_the_title_is_not_doubled(page):
     assert len(parts) != 2 or parts[0] != parts[1], f"{page}: title {title!r}"
 
 
+@built
 def test_no_leftover_theme_header():
     soup = _soup(PAGES[0])
     header = soup.find(id="pst-header")
@@ -151,6 +162,7 @@ def test_no_leftover_theme_header():
     assert len(soup.select(".primary-toggle")) == 1 and len(soup.select(".secondary-toggle")) == 1
 
 
+@built
 def test_references_carry_author_year_labels():
     if "book/references.html" not in PAGES:
         pytest.skip("no references page in this build")
@@ -161,6 +173,7 @@ def test_references_carry_author_year_labels():
     assert not bad, f"labels not author-year: {bad[:5]}"
 
 
+@built
 def test_course_zip_is_on_the_site_and_linked():
     zip_path = SITE / "rnn-course.zip"
     if SITE_OVERRIDE and not zip_path.exists():
@@ -177,6 +190,7 @@ def test_course_zip_is_on_the_site_and_linked():
             f"{page}: no course download in the sidebar"
 
 
+@built
 def test_download_buttons_and_no_dead_launch_buttons():
     soup = _soup("chapters/01_sequences.html")
     downloads = [a.get("href", "") for a in soup.select("a[href$='.ipynb']")]
@@ -188,3 +202,67 @@ def test_download_buttons_and_no_dead_launch_buttons():
                          node.get("title", ""), node.get("data-bs-original-title", "")]).lower()
         for word in ("binder", "colab", "jupyterhub", "thebe", "repository", "edit-page", "issues"):
             assert word not in blob, f"a '{word}' button points nowhere: {node}"
+
+
+# ------------------------------------------------------- the course zip itself
+def _load_course_zip():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course_zip", ROOT / "scripts" / "course_zip.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_course_zip_of_a_git_tree_is_the_committed_files(tmp_path):
+    import subprocess
+    import zipfile
+
+    course_zip = _load_course_zip()
+    how = course_zip.write_course_zip(tmp_path / "c.zip", root=ROOT)
+    if not how.startswith("git archive"):
+        pytest.skip("not a git work tree")
+    names = {n for n in zipfile.ZipFile(tmp_path / "c.zip").namelist() if not n.endswith("/")}
+    head = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "-r", "--name-only", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    assert names == {f"rnn-course/{f}" for f in head}
+    assert "rnn-course/Makefile" in names
+    assert not any(n.startswith(("rnn-course/_build/", "rnn-course/.venv/")) for n in names)
+
+
+def test_course_zip_outside_git_leaves_out_what_gitignore_names(tmp_path):
+    import zipfile
+
+    course_zip = _load_course_zip()
+    root = tmp_path / "course"
+    for rel in ("Makefile", "chapters/01.ipynb", "rnn_helpers/__init__.py", "_build/html/x.html",
+                ".venv/bin/python", "rnn_helpers/__pycache__/a.pyc", "tests/artifacts/s.png",
+                "node_modules/m/index.js", "notes.pyc", "book/intro.md"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x")
+    (root / ".gitignore").write_text(".venv/\n_build/\n__pycache__/\n*.pyc\ntests/artifacts/\nnode_modules/\n")
+    assert course_zip.course_files(root) == [
+        ".gitignore", "Makefile", "book/intro.md", "chapters/01.ipynb", "rnn_helpers/__init__.py"]
+    assert course_zip.write_course_zip(tmp_path / "c.zip", root=root) == "files"
+    names = sorted(zipfile.ZipFile(tmp_path / "c.zip").namelist())
+    assert names == ["rnn-course/.gitignore", "rnn-course/Makefile", "rnn-course/book/intro.md",
+                     "rnn-course/chapters/01.ipynb", "rnn-course/rnn_helpers/__init__.py"]
+
+
+def test_the_book_build_writes_the_course_zip(tmp_path):
+    import sys
+    from types import SimpleNamespace
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    try:
+        import course_site
+    finally:
+        sys.path.pop(0)
+    app = SimpleNamespace(builder=SimpleNamespace(format="html"), confdir=str(ROOT),
+                          outdir=str(tmp_path))
+    course_site._write_course_zip(app, None)
+    assert (tmp_path / "rnn-course.zip").stat().st_size > 100_000
+    partial = SimpleNamespace(builder=SimpleNamespace(format="html"), confdir=str(tmp_path / "no"),
+                              outdir=str(tmp_path / "p"))
+    course_site._write_course_zip(partial, None)  # a book without scripts/: no zip, no error
+    assert not (tmp_path / "p" / "rnn-course.zip").exists()
