@@ -16,7 +16,7 @@ PYTEST_ARGS  ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup book html serve test test-unit test-notebooks lab bench student clean distclean
+.PHONY: help setup book html serve test test-unit test-notebooks lab bench student classroom hub pdf clean distclean
 
 help:
 	@echo "make book    set up, execute every notebook, build the site, serve it on http://$(HOST):$(PORT)"
@@ -25,6 +25,9 @@ help:
 	@echo "make lab     JupyterLab on the chapters"
 	@echo "make bench   NumPy vs torch.nn forward+backward timing"
 	@echo "make student write the student edition (no solutions) into student/"
+	@echo "make classroom  nbgrader course in classroom/: one assignment per chapter, released"
+	@echo "make hub     JupyterHub for a class on http://$(HOST):8010 (deploy/README.md)"
+	@echo "make pdf     the PDF edition, _build/pdf/rnn-course.pdf (XeLaTeX)"
 	@echo "make clean   remove build outputs;  make distclean  also removes .venv"
 
 setup: $(STAMP) $(NODE_STAMP)
@@ -72,6 +75,24 @@ student: $(STAMP)
 	rm -rf student
 	$(BIN)/python scripts/make_student.py --out student
 	@echo "Student edition written to student/ (open it with: $(BIN)/jupyter lab student)"
+
+# nbgrader course (book/classroom.md): sources from the chapters' exercise
+# markup, then nbgrader generate_assignment for every chapter.
+classroom: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/make_classroom.py --course classroom
+	@echo "Course in classroom/: cd classroom && ../$(BIN)/nbgrader --help (book/classroom.md)"
+
+# JupyterHub on this machine for a class (deploy/README.md); the proxy comes
+# from npm (package.json). Passwords: HUB_PASSWORD / HUB_ADMIN_PASSWORD, or
+# generated into classroom/hub/passwords.txt.
+hub: $(STAMP) $(NODE_STAMP)
+	@test -d classroom/release || $(MAKE) classroom
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyterhub -f deploy/jupyterhub_config.py
+
+# The PDF edition (XeLaTeX; Debian packages in .ci/run). Reuses the outputs of
+# the last `make html` where the notebooks did not change since.
+pdf: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/build_pdf.py --out _build/pdf
 
 clean:
 	rm -rf _build .pytest_cache student
