@@ -15,16 +15,15 @@ the neural forecaster in :mod:`rnn_helpers.experiments.forecast`. Conventions:
 
 Contents:
 
-=====================================  =========================================
-:func:`load_sunspots`                  yearly sunspot numbers 1700-2008 (statsmodels)
-:func:`chronological_split`            train / validation / test boundaries in time
-:class:`Scaler`, :func:`fit_scaler`    standardisation fitted on one period only
-:func:`make_windows`                   (N, T, 1) inputs and (N, K) targets
-:func:`log_returns`                    daily log returns of a price series
-:func:`moving_average`                 trailing (causal) or centred (leaky) smoothing
-:func:`acf`                            sample autocorrelation
-:func:`as_series`                      the argument check of every series here
-=====================================  =========================================
+- :func:`load_sunspots`: yearly sunspot numbers 1700-2008 (statsmodels)
+- :func:`chronological_split`: train / validation / test boundaries in time
+- :class:`Scaler`, :func:`fit_scaler`: standardisation fitted on one period
+  only
+- :func:`make_windows`: (N, T, 1) inputs and (N, K) targets
+- :func:`log_returns`: daily log returns of a price series
+- :func:`moving_average`: trailing (causal) or centred (leaky) smoothing
+- :func:`acf`: sample autocorrelation
+- :func:`as_series`: the argument check of every series here
 """
 
 from __future__ import annotations

@@ -6,17 +6,17 @@ is larger than chance. Error measures of forecasts (MAE, RMSE, MASE) live
 with the forecasting baselines in :mod:`rnn_helpers.models.forecasting`,
 which uses them to choose the AR order.
 
-=====================================  =========================================
-:func:`accuracy`                       fraction of correct predictions
-:func:`confusion_matrix`               counts (or row fractions) per true/predicted class
-:func:`macro_f1`                       unweighted mean of the per-class F1
-:func:`paired_bootstrap`               95 % interval of mean(a) - mean(b), examples resampled
-:func:`block_bootstrap`                the same with whole blocks (rows) resampled
-:func:`diebold_mariano`                equal accuracy of two forecasts; optional
-                                       Harvey-Leybourne-Newbold correction
-:func:`mae_difference_interval`        the interval of an MAE difference that
-                                       matches the corrected test
-=====================================  =========================================
+- :func:`accuracy`: fraction of correct predictions
+- :func:`confusion_matrix`: counts (or row fractions) per true/predicted
+  class
+- :func:`macro_f1`: unweighted mean of the per-class F1
+- :func:`paired_bootstrap`: 95 % interval of mean(a) - mean(b), examples
+  resampled
+- :func:`block_bootstrap`: the same with whole blocks (rows) resampled
+- :func:`diebold_mariano`: equal accuracy of two forecasts; optional
+  Harvey-Leybourne-Newbold correction
+- :func:`mae_difference_interval`: the interval of an MAE difference that
+  matches the corrected test
 """
 
 from __future__ import annotations
