@@ -1,100 +1,61 @@
-"""Write the student edition of every chapter: the same notebooks without solutions.
+"""Write the student edition of every chapter: nbgrader's release of each one.
 
 Usage::
 
-    .venv/bin/python scripts/make_student.py [--out student]
+    .venv/bin/python scripts/make_student.py [--out student] [chapters/NN_x.ipynb ...]
 
-For each notebook in ``chapters/`` it removes
-
-- every block from a ``{solution-start}`` markdown cell to its
-  ``{solution-end}`` cell (the worked solution and its code), and
-- every text-only ``{solution}`` markdown cell,
-
-and keeps everything else, in particular each exercise's attempt cell
-(``answer = None`` followed by the chapter's checker), so the student
-notebook runs top to bottom and every unsolved exercise reports "not yet
-solved" through its checker. A note at the top says it is the student
-edition. Outputs are cleared. Prints one line per chapter with the number of
-exercises and of solutions removed; exits 1 if a solution block is unbalanced.
+The student edition is what nbgrader releases (``scripts/make_classroom.py``):
+the chapter with its worked solutions cleared. Each exercise keeps its
+statement and its attempt lines with the checker call (``# YOUR CODE HERE``
+marks where the answer goes), a read-only test cell follows each
+auto-checked exercise, and ``YOUR ANSWER HERE`` takes the place of each text
+solution. This script makes an nbgrader course in a temporary folder and
+copies the released notebooks into ``--out`` under the chapters' names
+(``student/06_gru.ipynb``), for learners who work without a course server.
+Teachers use ``make classroom`` instead (book/classroom.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
-import nbformat
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-START = re.compile(r"^\s*(```+|:::+)\s*\{solution-start\}")
-END = re.compile(r"^\s*(```+|:::+)\s*\{solution-end\}")
-#: the solution-end directive itself (opening and closing fence)
-END_CELL = re.compile(r"^\s*(```+|:::+)\s*\{solution-end\}[^\n]*\n(?:.*?\n)?\1[ \t]*(?:\n|$)", re.S)
-EXERCISE = re.compile(r"^\s*(```+|:::+)\s*\{exercise(-start)?\}", re.M)
-CHECKER_CALL = re.compile(r"\bcheck_ch\d\d_\w+\(")
-#: a text-only solution fenced inside a markdown cell (possibly after its exercise)
-INLINE_SOLUTION = re.compile(r"(?:^|\n)(`{3,}|:{3,})\{solution\}[^\n]*\n.*?\n\1[ \t]*(?=\n|$)", re.S)
+import make_classroom  # noqa: E402
 
-BANNER = """```{{note}}
-**Student edition.** This is the notebook of "{title}" without the worked
-solutions. Each exercise has a cell to fill in; run it and its checker tells
-you what is right and what is still wrong. Cells you have not solved yet
-report "not yet solved" instead of failing, so the notebook runs top to bottom.
-```"""
+ROOT = make_classroom.ROOT
 
 
 def strip_solutions(nb) -> tuple:
-    """Return (student notebook, number of exercises, number of solutions removed)."""
-    cells, inside, removed = [], False, 0
-    for cell in nb.cells:
-        text = cell.source if cell.cell_type == "markdown" else ""
-        if cell.cell_type == "markdown" and START.match(text):
-            if inside:
-                raise ValueError("solution-start inside another solution block")
-            inside, removed = True, removed + 1
-            continue
-        if inside:
-            if cell.cell_type == "markdown" and END.match(text):
-                inside = False
-                rest = END_CELL.sub("", text, count=1).strip()
-                if rest:  # text after the closing fence belongs to the chapter
-                    cell = nbformat.from_dict(dict(cell))
-                    cell.source = rest
-                    cells.append(cell)
-            continue
-        if cell.cell_type == "markdown" and INLINE_SOLUTION.search(text):
-            n = len(INLINE_SOLUTION.findall(text))
-            rest = INLINE_SOLUTION.sub("", text).strip()
-            removed += n
-            if not rest:
-                continue
-            cell = nbformat.from_dict(dict(cell))
-            cell.source = rest
-        if cell.cell_type == "markdown" and END.match(text):
-            raise ValueError("solution-end without solution-start")
-        cells.append(cell)
-    if inside:
-        raise ValueError("solution-start without solution-end")
-    n_exercises = sum(len(EXERCISE.findall(c.source)) for c in cells if c.cell_type == "markdown")
-    out = nbformat.v4.new_notebook(metadata=nb.metadata)
-    out.cells = [nbformat.from_dict(dict(c)) for c in cells]
-    for c in out.cells:
-        if c.cell_type == "code":
-            c.outputs, c.execution_count = [], None
-    title = next((c.source.splitlines()[0].lstrip("# ").strip() for c in out.cells
-                  if c.cell_type == "markdown" and c.source.startswith("# ")), "this chapter")
-    banner = nbformat.v4.new_markdown_cell(BANNER.format(title=title))
-    first_code = next(i for i, c in enumerate(out.cells) if c.cell_type == "code") if any(
-        c.cell_type == "code" for c in out.cells) else len(out.cells)
-    out.cells.insert(min(1, first_code), banner)
-    return out, n_exercises, removed
+    """
+    The student edition of one chapter, in memory (nbgrader's ClearSolutions).
+
+    Inputs:
+    - nb: A chapter (nbformat v4 notebook; not modified)
+
+    Returns a tuple (student, n_exercises, n_solutions):
+    - student: The release's cells without nbgrader's header
+    - n_exercises: Number of exercises
+    - n_solutions: Number of exercises whose solution was cleared
+    """
+    from nbgrader.preprocessors import ClearSolutions
+
+    source, exercises = make_classroom.source_notebook(nb)
+    clear = ClearSolutions(code_stub={"python": make_classroom.CODE_STUB},
+                           text_stub=make_classroom.TEXT_STUB)
+    student, _ = clear.preprocess(source, {})
+    n_solutions = sum(bool(ex.code or ex.prose) for ex in exercises)
+    return student, len(exercises), n_solutions
 
 
 def auto_checked(nb) -> int:
-    """Number of attempt cells that call a chapter checker (kept in the student edition)."""
-    return sum(1 for c in nb.cells if c.cell_type == "code" and CHECKER_CALL.search(c.source))
+    """Number of auto-checked exercises (nbgrader test cells) of a student notebook."""
+    return sum(1 for c in nb.cells if c.cell_type == "code"
+               and c.metadata.get("nbgrader", {}).get("grade"))
 
 
 def main(argv=None) -> int:
@@ -105,19 +66,15 @@ def main(argv=None) -> int:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [Path(p) for p in args.chapters] or sorted((ROOT / "chapters").glob("*.ipynb"))
-    status = 0
-    for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        try:
-            student, n_ex, n_sol = strip_solutions(nb)
-        except ValueError as err:
-            print(f"{path.name}: {err}")
-            status = 1
-            continue
-        nbformat.write(student, out_dir / path.name)
-        print(f"{path.name}: {n_ex} exercises, {n_sol} solutions removed, "
-              f"{auto_checked(student)} auto-checked attempt cells")
-    return status
+    with tempfile.TemporaryDirectory() as course:
+        status = make_classroom.main(["--course", course, *args.chapters])
+        if status:
+            return status
+        for path in paths:
+            name = make_classroom.assignment_name(path)
+            shutil.copy(Path(course) / "release" / name / f"{name}.ipynb", out_dir / path.name)
+    print(f"Student edition of {len(paths)} chapters written to {out_dir}")
+    return 0
 
 
 if __name__ == "__main__":
