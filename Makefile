@@ -20,7 +20,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 help:
 	@echo "make book    set up, execute every notebook, build the site, serve it on http://$(HOST):$(PORT)"
-	@echo "make test    set up, then run every test (unit, notebooks, strict book build, browser)"
+	@echo "make test    set up, then run every test (strict book build, unit, classroom, hub, PDF, browser)"
 	@echo "make html    build the site only (into $(BUILD))"
 	@echo "make lab     JupyterLab on the chapters"
 	@echo "make bench   NumPy vs torch.nn forward+backward timing"
@@ -61,9 +61,17 @@ book: html serve
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
+# The strict book build executes every notebook once (their own asserts run
+# there, and an error fails it); the tests then run on both cores: unit tests,
+# the classroom's grading (each submission executed once), the hub, the PDF
+# (from the build's outputs) and the browser. nbval: make test-notebooks.
 test: $(STAMP) $(NODE_STAMP)
 	$(MAKE) html
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests chapters --nbval-lax --nbval-current-env -p no:cacheprovider $(PYTEST_ARGS)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist worksteal -p no:cacheprovider $(PYTEST_ARGS)
+
+# Every notebook once more, cell by cell, under nbval.
+test-notebooks: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest chapters --nbval-lax --nbval-current-env -p no:cacheprovider $(PYTEST_ARGS)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ip=$(HOST) chapters
