@@ -108,3 +108,15 @@ def test_log_returns_and_moving_average():
     assert np.allclose(ce[1:-1], tr[2:])  # centred = trailing shifted back: it sees one step ahead
     with pytest.raises(ValueError, match="odd"):
         series.moving_average(y, 4, centred=True)
+
+
+def test_as_series_checks_names_the_argument():
+    assert series.as_series("y", [1, 2, 3]).dtype == np.float64  # integers become float64
+    y32 = np.ones(4, dtype=np.float32)
+    assert series.as_series("y", y32) is y32  # no copy, float32 kept
+    for bad, message in ((np.ones((2, 2)), "y: expected a 1-D array"),
+                         (np.array([True, False]), "y: expected a float32 or float64"),
+                         (np.array([1.0, np.inf, 2.0]), "y: the series contains NaN or inf"),
+                         (np.ones(2), "y: expected a series of length >= 3")):
+        with pytest.raises(ValueError, match=message):
+            series.as_series("y", bad, min_length=3)

@@ -15,13 +15,13 @@ ENGLISH = [s for s in dd.STYLES if s[0].startswith("en_")]
 
 @pytest.fixture
 def tiny(monkeypatch):
-    """Small splits, and the thread count restored afterwards (run() sets it to 1)."""
+    """Small splits; run() trains on one thread and restores the thread count."""
     monkeypatch.setattr(app, "N_TRAIN", 480)
     monkeypatch.setattr(app, "N_VAL", 48)
     monkeypatch.setattr(app, "N_TEST", 96)
     n = torch.get_num_threads()
     yield
-    torch.set_num_threads(n)
+    assert torch.get_num_threads() == n
 
 
 def test_tiny_run_is_json_and_consistent(tiny):
@@ -42,6 +42,12 @@ def test_tiny_run_is_json_and_consistent(tiny):
     assert rules["exact_match"] == rules["coverage"] == pytest.approx(len(ENGLISH) / 24)
     mode = out["baselines"]["mode"]
     assert mode["exact_match"] == 0.0 and len(mode["answer"]) == 10  # no test date occurs in training
+    low, high = out["attention_minus_plain_ci95"]
+    diff = out["attention"]["exact_match"] - out["plain"]["exact_match"]
+    assert -1 <= low <= high <= 1 and (low <= diff <= high or low == high == diff)
+    s = app.summary(out)
+    assert s["difference"] == pytest.approx(diff) and s["difference_ci95"] == [low, high]
+    assert s["english_rules"] == rules["exact_match"]
 
 
 def test_run_is_reproducible(tiny):

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from rnn_helpers.data import series
-from rnn_helpers.experiments import forecast
+from rnn_helpers.experiments import forecast, metrics
 
 
 def test_gru_forecaster_shapes_and_recursion():
@@ -68,6 +68,20 @@ def test_sunspots_experiment_tiny():
     assert m["one_step"]["AR recursive"]["mae"] < m["one_step"]["naive"]["mae"]
     assert m["multi_step"]["seasonal naive"]["mae"] < m["multi_step"]["naive"]["mae"]
     assert set(m["dm_one_step"]) == {"naive", "seasonal naive", "AR recursive", "AR direct"}
+    # the small-sample test: DM * sqrt((n - 1) / n) at h = 1, t_{n-1}, n = 44
+    for name, dm in m["dm_one_step"].items():
+        hln = m["dm_one_step_hln"][name]
+        assert hln["stat"] == pytest.approx(dm["stat"] * np.sqrt(43 / 44), rel=1e-12)
+        assert hln["p_value"] >= dm["p_value"]
+        low, high = hln["mae_difference_ci95"]
+        diff = m["one_step"]["GRU"]["mae"] - m["one_step"][name]["mae"]
+        assert low < diff < high and (low > 0 or high < 0) == (hln["p_value"] < 0.05)
+        multi = m["dm_multi_step_hln"][name]
+        assert len(multi["stat"]) == len(multi["p_value"]) == 11
+        assert multi["stat"][0] == pytest.approx(
+            metrics.diebold_mariano(res.multi_true[:, 0] - res.multi["GRU"][:, 0],
+                                    res.multi_true[:, 0] - res.multi[name][:, 0],
+                                    small_sample=True)[0])
 
 
 def test_goog_experiment_and_leak_tiny():
@@ -81,6 +95,18 @@ def test_goog_experiment_and_leak_tiny():
     leak = forecast.smoothing_leak()
     assert leak["centred"] < 0.7 * leak["naive"]  # the look-ahead "beats" the random walk
     assert abs(leak["trailing"] - leak["naive"]) < 0.05 * leak["naive"]
+
+
+def test_summary_compares_each_gru_with_its_fixed_baseline():
+    m = {name: forecast.metrics(experiment(seconds=5, max_steps=10, hidden_size=4))
+         for name, experiment in (("sunspots", forecast.sunspots_experiment),
+                                  ("goog", forecast.goog_experiment))}
+    s = forecast.summary(m)
+    assert s["model"]["value"] == m["sunspots"]["one_step"]["GRU"]["mae"]
+    assert s["baseline"] == {"name": "AR recursive",
+                             "value": m["sunspots"]["one_step"]["AR recursive"]["mae"]}
+    assert s["dm_p_value"] == m["sunspots"]["dm_one_step_hln"]["AR recursive"]["p_value"]
+    assert s["goog"]["baseline"]["name"] == "naive" and s["goog"]["model"]["name"] == "GRU on returns"
 
 
 def test_run_validates_and_is_reproducible(monkeypatch):

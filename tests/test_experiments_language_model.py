@@ -9,6 +9,7 @@ import torch
 
 from rnn_helpers.experiments import __main__ as cli
 from rnn_helpers.experiments import language_model as lm
+from rnn_helpers.experiments.metrics import block_bootstrap
 from rnn_helpers.data.corpus import load_corpus
 from rnn_helpers.models.ngram import bits_per_char
 
@@ -113,6 +114,18 @@ def test_tiny_experiment(corpus):
     assert not m["rnn_beats_ngram_on_test"]
     assert m["rnn"]["valid"]["bpc"] < math.log2(corpus.V)  # it did learn something
     assert m["sample"]["text"].startswith("The ") and len(m["sample"]["text"]) == 24
+    # block-bootstrap intervals of the test bpc differences, over the test blocks
+    ci = m["test_bpc_difference_ci95"]
+    assert set(ci) == {"rnn_minus_ngram", "mixture_minus_ngram", "mixture_minus_rnn"}
+    diff = m["rnn"]["test"]["bpc"] - m["ngram"]["test"]["bpc"]
+    assert 0 < ci["rnn_minus_ngram"][0] <= diff <= ci["rnn_minus_ngram"][1] + 1e-4
+    bits_rnn = -lm.target_log_probs(e.model, corpus.test) / math.log(2.0)  # (B, L - 1)
+    bits_ng = -e.ngram.log_probs(corpus.test, e.ngram_order)[:, 1:] / math.log(2.0)
+    ref = block_bootstrap(bits_rnn, bits_ng, seed=0)
+    assert ci["rnn_minus_ngram"] == [round(v, 4) for v in ref]
+    s = lm.summary(m)
+    assert s["model"]["value"] == m["rnn"]["test"]["bpc"] and s["better"] == "lower"
+    assert s["baseline"]["name"] == f"{m['ngram']['order']}-gram Kneser-Ney"
     # the same seed gives the same run
     again = lm.experiment(600.0, seed=0, max_steps=12, config=config, eval_every=5, corpus=corpus)
     assert again.metrics["rnn"] == m["rnn"] and again.metrics["sample"] == m["sample"]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from rnn_helpers.experiments import protocol
 from rnn_helpers.numpy_rnn.gru_variants import count_parameters
 from rnn_helpers.experiments.showdown import (
     CELLS,
@@ -24,10 +25,8 @@ TINY = {"H": 4, "batch_size": 8, "max_steps": 3, "n_eval": 16, "eval_every": 1}
 
 @pytest.fixture(autouse=True)
 def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with protocol.one_thread():
+        yield
 
 
 @pytest.mark.parametrize("cell", sorted(CELLS))
