@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from rnn_helpers.argcheck import check_choice, check_int
+from rnn_helpers.argcheck import check_choice, check_float, check_int
 from rnn_helpers.data.corpus import CharCorpus, load_corpus, window_batch_fn
 from rnn_helpers.experiments.metrics import block_bootstrap
 from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread, train_best
@@ -235,8 +235,7 @@ def mixture_log_probs(logp_a: Any, logp_b: Any, lam: float) -> np.ndarray:
     a, b = np.asarray(logp_a, dtype=np.float64), np.asarray(logp_b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"logp_b: expected the shape of logp_a {a.shape}, got {b.shape}")
-    if not 0.0 <= lam <= 1.0:
-        raise ValueError(f"lam: expected a number in [0, 1], got {lam!r}")
+    lam = check_float("lam", lam, 0.0, 1.0)
     if lam == 0.0:
         return b
     if lam == 1.0:
@@ -281,10 +280,8 @@ class CosineAdam(torch.optim.Adam):
     """
 
     def __init__(self, params, lr: float, total: int, final: float = 0.1):
-        if not (isinstance(total, (int, np.integer)) and total >= 1):
-            raise ValueError(f"total: expected a positive integer, got {total!r}")
-        if not 0.0 < final <= 1.0:
-            raise ValueError(f"final: expected a number in (0, 1], got {final!r}")
+        total = check_int("total", total, 1)
+        final = check_float("final", final, positive=True, maximum=1.0)
         super().__init__(params, lr=lr)
         self.peak, self.total, self.final, self.t = float(lr), int(total), float(final), 0
 
