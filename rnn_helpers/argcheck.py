@@ -8,6 +8,8 @@ names the argument and the expected shape, for example::
     ValueError: x: expected a 3-D array of shape (N, T, D), got shape (2, 3)
 
 The helpers are generic (no knowledge of RNNs), so any module can use them.
+(The module is about 450 lines, most of them docstrings: the one home of
+every argument check of the package.)
 Scalar arguments (sizes, seeds, learning rates, fractions, option names) are
 checked by :func:`check_int`, :func:`check_float`, :func:`check_choice`,
 :func:`check_bool`, :func:`check_rng` and :func:`check_float_dtype`; like the
