@@ -127,6 +127,17 @@ OVERFLOW_JS = """() => {
   });
   return out;
 }"""
+#: display equations wider than their box must scroll, from their start: a
+#: centred flex item that overflows to the left cannot be scrolled back to
+REACHABLE_JS = """() => Array.from(document.querySelectorAll('article mjx-container[display="true"]'))
+  .filter(c => {
+    const box = c.getBoundingClientRect();
+    let left = Infinity;
+    c.querySelectorAll('mjx-math > *').forEach(e => { left = Math.min(left, e.getBoundingClientRect().left); });
+    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(c).overflowX);
+    return left < box.left - 1 || (c.scrollWidth > c.clientWidth + 1 && !scrolls);
+  }).map(c => (c.closest('div.math') || c).id || 'unlabelled')"""
+
 _OVERFLOW: dict = {}  # path -> too-wide equations and code blocks at 1280 px
 
 DUPLICATE_IDS_JS = """() => {
@@ -344,6 +355,8 @@ def test_usable_at_375px(browser, server, path):
     try:
         _wait_for_mathjax(page)
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        unreachable = page.evaluate(REACHABLE_JS)
+        assert not unreachable, f"{path}: equations whose start cannot be scrolled to: {unreachable}"
         page.screenshot(path=str(ARTIFACTS / f"375px-{path.replace('/', '__')}.png"), full_page=False)
         assert overflow <= 1, f"{path}: page is {overflow}px wider than a 375px screen"
         log.assert_clean(path)
