@@ -13,10 +13,20 @@ longer::
     python -m rnn_helpers.experiments names --seconds 60 --seed 1 --json
     python -m rnn_helpers.experiments --list
 
-Shared code: :mod:`~rnn_helpers.experiments.metrics` (accuracy, macro-F1,
-confusion matrix, bootstrap intervals, Diebold-Mariano) and
-:mod:`~rnn_helpers.experiments.protocol` (budget checks, one torch thread,
-training that keeps the best validation checkpoint, the summary format).
+Modules:
+
+- :mod:`~rnn_helpers.experiments.protocol`  the contract's tools: budget checks, one torch
+  thread, training that keeps the best validation checkpoint, the summary format.
+- :mod:`~rnn_helpers.experiments.metrics`   accuracy, macro-F1, confusion matrix, paired and
+  block bootstrap intervals, Diebold-Mariano (with the small-sample correction).
+- one module per registered experiment: :mod:`~rnn_helpers.experiments.showdown`,
+  :mod:`~rnn_helpers.experiments.language_model`, :mod:`~rnn_helpers.experiments.names`,
+  :mod:`~rnn_helpers.experiments.digits`, :mod:`~rnn_helpers.experiments.forecast`,
+  :mod:`~rnn_helpers.experiments.dates`, :mod:`~rnn_helpers.experiments.bench`.
+- chapter 11's runs, with their own command lines (``python -m
+  rnn_helpers.experiments.<module>``), not in the registry yet:
+  :mod:`~rnn_helpers.experiments.minimal`, :mod:`~rnn_helpers.experiments.scan_bench`,
+  :mod:`~rnn_helpers.experiments.selective`.
 """
 
 #: The registry: command-line name -> what the experiment compares.

@@ -29,6 +29,11 @@ a quiet 2-core laptop meets, so a run normally stops on its step budget and
 is reproducible. The wall-time limit (``PLAIN_SHARE * seconds`` for the plain
 model, the rest for the attention model, which costs more per step) is only
 a safety net on a busy machine; the metrics record which limit stopped each run.
+
+Why one module of about 450 lines: it is chapter 10's experiment end to end
+(models, training, evaluation, both baselines, metrics), read top to bottom
+next to the chapter; the shared parts live in
+:mod:`~rnn_helpers.experiments.metrics` and :mod:`~rnn_helpers.experiments.protocol`.
 """
 
 from __future__ import annotations

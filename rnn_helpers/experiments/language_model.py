@@ -24,6 +24,11 @@ Protocol (the same for every budget):
 the LSTM against the n-gram; the command line is
 ``python -m rnn_helpers.experiments language_model --seconds 300``. The chapter calls
 :func:`experiment` with its own, short, step budget.
+
+Why one module of about 430 lines: it is chapter 7's experiment end to end
+(model, schedule, n-gram selection, mixture, evaluation, sample), read top to
+bottom next to the chapter; the shared parts live in
+:mod:`~rnn_helpers.experiments.metrics` and :mod:`~rnn_helpers.experiments.protocol`.
 """
 
 from __future__ import annotations

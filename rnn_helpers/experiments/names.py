@@ -25,6 +25,11 @@ padded batch without packing; ``summary(metrics)`` the RNN against the
 bigram baseline. ``python -m rnn_helpers.experiments names --seconds 300``.
 The metrics come from :mod:`rnn_helpers.experiments.metrics`, the thread and
 checkpoint handling from :mod:`rnn_helpers.experiments.protocol`.
+
+Why one module of about 440 lines: it is chapter 8's names experiment end to
+end (data, the network, its training, the baselines, the metrics), read top
+to bottom next to the chapter; the shared parts live in the two modules
+named above.
 """
 
 from __future__ import annotations

@@ -1,14 +1,13 @@
 """Forecasting baselines for chapter 9, and the error measures that score them.
 
-Everything here is NumPy. The series themselves (loading, splitting in time,
-scaling, windows, returns) come from :mod:`rnn_helpers.data.series`, whose
-conventions hold here too: a forecast made at the origin ``t - 1`` has the
-targets ``y[t], ..., y[t + K - 1]``, functions take ``target_index`` (N,)
-holding each forecast's ``t``, and row ``i`` uses only ``y[:t_i]``. The
-neural forecaster lives in :mod:`rnn_helpers.experiments.forecast`, the
-Diebold-Mariano test with the other comparisons in
-:mod:`rnn_helpers.experiments.metrics`. The error measures stay here because
-:func:`select_ar_order` scores the AR orders with them.
+Everything here is NumPy. The series (loading, splits, scaling, windows)
+come from :mod:`rnn_helpers.data.series`, whose conventions hold here: a
+forecast made at the origin ``t - 1`` has the targets ``y[t], ...,
+y[t + K - 1]``, functions take ``target_index`` (N,) holding each ``t``, and
+row ``i`` uses only ``y[:t_i]``. The error measures stay here because
+:func:`select_ar_order` scores the AR orders with them; the Diebold-Mariano
+test is in :mod:`rnn_helpers.experiments.metrics`, the neural forecaster in
+:mod:`rnn_helpers.experiments.forecast`.
 
 Contents:
 
@@ -52,13 +51,12 @@ __all__ = [
 ]
 
 
-def _target_index(y: np.ndarray, target_index: Any, need: int, horizon: int = 1) -> np.ndarray:
+def _target_index(y: np.ndarray, target_index: Any, need: int) -> np.ndarray:
     """Validate target_index (N,): each t needs `need` past values, targets may run past the end."""
     idx = np.asarray(target_index)
     if idx.ndim != 1 or idx.dtype.kind not in "iu":
         raise ValueError(
-            f"target_index: expected a 1-D integer array of shape (N,), got {idx.dtype} of shape {idx.shape}"
-        )
+            f"target_index: expected a 1-D integer array of shape (N,), got {idx.dtype} of shape {idx.shape}")
     idx = idx.astype(np.int64)
     if idx.size and (idx.min() < need or idx.max() > y.shape[0]):
         raise ValueError(
