@@ -11,6 +11,7 @@ import torch
 
 from rnn_helpers.gradient_flow import gated as gfl
 from rnn_helpers.gradient_flow import elman as gf
+from rnn_helpers.gradient_flow import jacobians
 from rnn_helpers.numpy_rnn import gru_forward, lstm_forward
 
 def lstm_case(H=4, D=3, N=3, T=6, seed=0, forget_bias=1.0):
@@ -138,7 +139,7 @@ def test_cells_work_with_the_chapter_4_tools_after_registering():
     lstm = gf.make_cell("lstm", 4, 3, rng, forget_bias=2.0)
     assert np.all(lstm.forget_bias == 2.0)
     x = rng.standard_normal((2, 5, 3))
-    P = gf.jacobian_products(lstm, x)  # (N, T+1, 2H, 2H)
+    P = jacobians.jacobian_products(lstm, x)  # (N, T+1, 2H, 2H)
     tr = lstm.run(x)
     np.testing.assert_allclose(P[:, 3], lstm.jacobian(tr, 5) @ lstm.jacobian(tr, 4), atol=1e-14)
     u = np.zeros((2, 8))

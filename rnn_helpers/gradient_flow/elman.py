@@ -64,28 +64,10 @@ __all__ = [
     "gradient_norm_profile",
 ]
 
-# Transitional: chapter 4 and rnn_helpers.exercises.ch04 still reach these
-# through this module (``gf.jacobian_products``, ``gf.cliff_loss``, ...).
-# Their home is rnn_helpers.gradient_flow.jacobians and .clipping; once the
-# callers import from there, this block goes.
-from rnn_helpers.gradient_flow.clipping import (  # noqa: E402,F401
-    CLIFF_T,
-    CLIFF_TARGET,
-    CLIFF_X0,
-    clip_by_norm,
-    clip_by_value,
-    clip_grad_norm,
-    cliff_forward,
-    cliff_gradient,
-    cliff_loss,
-    cliff_loss_and_grad,
-    cliff_wall,
-    gradient_descent,
-)
-from rnn_helpers.gradient_flow.jacobians import (  # noqa: E402,F401
-    jacobian_product_norms,
-    jacobian_products,
-)
+# Transitional: rnn_helpers.exercises.ch04 still imports clip_grad_norm from
+# here; its home is rnn_helpers.gradient_flow.clipping. Remove this line once
+# that import is updated.
+from rnn_helpers.gradient_flow.clipping import clip_grad_norm  # noqa: E402,F401
 
 
 # ----------------------------------------------------------------------------

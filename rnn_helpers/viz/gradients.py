@@ -28,8 +28,8 @@ from typing import Sequence
 
 import numpy as np
 
+from rnn_helpers.gradient_flow import clipping, gated
 from rnn_helpers.gradient_flow import elman as gf
-from rnn_helpers.gradient_flow import gated
 from rnn_helpers.viz.explorer import Control, Explorer
 
 __all__ = [
@@ -196,7 +196,7 @@ def _thin_path(path: np.ndarray, min_step: float) -> np.ndarray:
 def _cliff_path(start: tuple, lr: float, steps: int, clip, threshold) -> np.ndarray:
     """Gradient-descent path on the cliff (cached: the explorer redraws the
     unclipped path in every frame). Returns a read-only (steps+1, 2) array."""
-    path = gf.gradient_descent(gf.cliff_gradient, start, lr, steps, clip=clip,
+    path = clipping.gradient_descent(clipping.cliff_gradient, start, lr, steps, clip=clip,
                                threshold=threshold)
     path.setflags(write=False)
     return path
@@ -206,7 +206,7 @@ def _cliff_path(start: tuple, lr: float, steps: int, clip, threshold) -> np.ndar
 def _cliff_wall_line(w_range: tuple, b_range: tuple, n: int = 40) -> tuple:
     """(w, b) points of the cliff inside the window (cached; NaN-free lists)."""
     w = np.linspace(w_range[0], w_range[1], n)
-    b = gf.cliff_wall(w, b_range)
+    b = clipping.cliff_wall(w, b_range)
     ok = np.isfinite(b)
     return np.round(w[ok], 3).tolist(), np.round(b[ok], 3).tolist()
 
@@ -218,7 +218,7 @@ def clipping_figure(threshold: float = 10.0, method: str = "norm", lr: float = 0
     """Gradient descent on the loss cliff, with and without clipping.
 
     The surface is log10 of the loss of the one-unit RNN
-    x_t = w sigmoid(x_{t-1}) + b (:func:`rnn_helpers.gradient_flow.elman.cliff_loss`),
+    x_t = w sigmoid(x_{t-1}) + b (:func:`rnn_helpers.gradient_flow.clipping.cliff_loss`),
     floored at 1e-3 for the colours.
 
     Inputs:
@@ -242,7 +242,7 @@ def clipping_figure(threshold: float = 10.0, method: str = "norm", lr: float = 0
         raise ValueError(f"method: expected 'norm' or 'value', got {method!r}")
     w = np.linspace(w_range[0], w_range[1], grid[0])  # (n_w,)
     b = np.linspace(b_range[0], b_range[1], grid[1])  # (n_b,)
-    L = gf.cliff_loss(w[None, :], b[:, None])  # (n_b, n_w)
+    L = clipping.cliff_loss(w[None, :], b[:, None])  # (n_b, n_w)
     z = np.round(np.log10(np.maximum(L, 1e-3)), 2)
     start = (float(start[0]), float(start[1]))
     paths = {"plain": _cliff_path(start, float(lr), int(steps), None, None),
@@ -261,7 +261,7 @@ def clipping_figure(threshold: float = 10.0, method: str = "norm", lr: float = 0
                      name="the cliff (x_T jumps)"))
     for name, path in paths.items():
         finite = path[np.all(np.isfinite(path), axis=1)]
-        late = float(np.median(gf.cliff_loss(finite[-50:, 0], finite[-50:, 1])))  # last 50 steps
+        late = float(np.median(clipping.cliff_loss(finite[-50:, 0], finite[-50:, 1])))  # last 50 steps
         longest = float(np.max(np.linalg.norm(np.diff(finite, axis=0), axis=1), initial=0.0))
         p = np.round(_thin_path(path, thin), 3)
         data.append(dict(type="scatter", x=p[:, 0].tolist(), y=p[:, 1].tolist(),
