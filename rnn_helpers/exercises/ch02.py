@@ -126,7 +126,8 @@ def check_ch02_output_probs(fn: Any) -> CheckResult:
         result = check_array(out, expected, name="probs", atol=1e-10, rtol=1e-7)
         if not result.passed:
             return result
-    return CheckResult.correct("Your output layer and softmax match the reference, also for very large scores.")
+    return CheckResult.correct(
+        "Your output layer and softmax match the reference, also for very large scores.")
 
 
 # ----------------------------------------------------------------------------

@@ -262,10 +262,10 @@ def check_ch04_clip_grad_norm(fn) -> CheckResult:
         if kind == "small":
             if np.isclose(norm_out, max_norm, rtol=1e-6):
                 return CheckResult.wrong("A gradient that was already shorter than max_norm was scaled *up* "
-                              "to max_norm. Norm clipping leaves such gradients untouched: the "
-                              "factor is min(1, max_norm / ‖g‖).")
+                                         "to max_norm. Norm clipping leaves such gradients untouched: the "
+                                         "factor is min(1, max_norm / ‖g‖).")
             return CheckResult.wrong("A gradient shorter than max_norm was changed. Norm clipping leaves it "
-                          "exactly as it is.")
+                                     "exactly as it is.")
         if kind == "zero":
             return CheckResult.wrong("An all-zero gradient must come back as zeros.")
         value_clipped = _flat([np.clip(g, -max_norm, max_norm) for g in grads])
@@ -284,13 +284,13 @@ def check_ch04_clip_grad_norm(fn) -> CheckResult:
                 "scaled by the same factor and the direction of the full gradient is kept.")
         if same(flat_out, by_max, atol=atol, rtol=rtol):
             return CheckResult.wrong("You measured the size of the gradient by its largest entry. Use the "
-                          "Euclidean norm of all entries of all arrays: sqrt(sum of squares).")
+                                     "Euclidean norm of all entries of all arrays: sqrt(sum of squares).")
         if cos < 1 - 1e-9:
             return CheckResult.wrong(f"The clipped gradient points in another direction than the original "
-                          f"(cosine {cos:.3f}). Scale all entries by the same positive factor.")
+                                     f"(cosine {cos:.3f}). Scale all entries by the same positive factor.")
         if norm_out > max_norm * (1 + 1e-6):
             return CheckResult.wrong("The direction is right, but the result is still longer than max_norm.")
         return CheckResult.wrong("The direction is right, but the length is not: after clipping a long "
-                      "gradient its norm should be exactly max_norm.")
+                                 "gradient its norm should be exactly max_norm.")
     return CheckResult.correct("Long gradients are rescaled to max_norm with their direction kept, and short "
-                    "ones are left alone.")
+                               "ones are left alone.")

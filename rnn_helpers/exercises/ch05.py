@@ -254,7 +254,7 @@ def check_ch05_lstm_step(fn) -> CheckResult:
             continue
         if close(h, ref_c) and close(c, ref_h):
             return CheckResult.wrong("The values are right but returned in the wrong order: return "
-                          "`next_h, next_c` (hidden state first, as the signature says).")
+                                     "`next_h, next_c` (hidden state first, as the signature says).")
         for kwargs, message in _step_variants():
             vh, vc = _lstm_variant(*case, **kwargs)
             if close(h, vh) and close(c, vc):
@@ -265,10 +265,10 @@ def check_ch05_lstm_step(fn) -> CheckResult:
             probe = _probe(fn, case, 3)
             if probe is not None and not close(probe[0][0], probe[1][0]):
                 return CheckResult.wrong("next_c is right, so i, f and g are right; next_h is not, and it "
-                              "reacts wrongly to the output-gate columns 3H:4H. Check "
-                              "o = sigmoid(a[:, 3H:4H]) and next_h = o ⊙ tanh(next_c).")
+                                         "reacts wrongly to the output-gate columns 3H:4H. Check "
+                                         "o = sigmoid(a[:, 3H:4H]) and next_h = o ⊙ tanh(next_c).")
             return CheckResult.wrong("next_c is right, but next_h is not: it should be "
-                          "o ⊙ tanh(next_c) with o = sigmoid(a[:, 3H:4H]).")
+                                     "o ⊙ tanh(next_c) with o = sigmoid(a[:, 3H:4H]).")
         suspects = []
         for k, gate in enumerate(GATES[:3]):
             probe = _probe(fn, case, k)
@@ -284,7 +284,7 @@ def check_ch05_lstm_step(fn) -> CheckResult:
             msg += " Check a = x @ Wx + prev_h @ Wh + b and c_t = f ⊙ c_{t-1} + i ⊙ g."
         return CheckResult.wrong(msg)
     return CheckResult.correct("Both next_h and next_c match an LSTM with gate order i, f, g, o on the "
-                    "hidden test inputs.")
+                               "hidden test inputs.")
 
 
 # ----------------------------------------------------------------------------
@@ -353,7 +353,8 @@ def check_ch05_dprev_c(answer) -> CheckResult:
         (dc * f + dh * f, "The path through h_t needs the factors o_t ⊙ (1 − tanh²(c_t))."),
     ]
     return check_array(answer, expected, name="dprev_c", atol=_ATOL, rtol=_RTOL, mistakes=hints,
-                       praise="That is dL/dc_{t-1} = (dnext_c + dnext_h ⊙ o ⊙ (1 − tanh²(c_t))) ⊙ f_t.")
+                       praise="That is dL/dc_{t-1} = (dnext_c + dnext_h ⊙ o ⊙ (1 − tanh²(c_t))) "
+                              "⊙ f_t.")
 
 
 # ----------------------------------------------------------------------------

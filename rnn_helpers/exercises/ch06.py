@@ -96,7 +96,8 @@ def check_ch06_gru_param_count(answer: Any, D: int, H: int) -> CheckResult:
     ))
     add(count_parameters("rnn", D, H), "That is the plain RNN. A GRU stacks three blocks (r, z, n).")
     add(3 * (H * D + H * H), "The biases are missing: bias_ih_l0 and bias_hh_l0 have 3H entries each.")
-    add(3 * (2 * H * D + 2 * H), "The recurrent matrices multiply h_{t-1}, which has H entries: they are H x H.")
+    add(3 * (2 * H * D + 2 * H),
+        "The recurrent matrices multiply h_{t-1}, which has H entries: they are H x H.")
     return check_integer(
         answer, expected, name=name, mistakes=hints.items(),
         hint="List weight_ih_l0, weight_hh_l0, bias_ih_l0 and bias_hh_l0 with their shapes, then "
@@ -283,13 +284,15 @@ def ch06_new_convention_params() -> Tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 def _as_param_tuple(answer: Any) -> Tuple[Optional[List[np.ndarray]], Optional[CheckResult]]:
     if answer is None or answer is Ellipsis:
-        return None, CheckResult.unsolved(message="`params` is still `None`. Replace it with a tuple (Wx, Wh, bx, bh).")
+        return None, CheckResult.unsolved(
+            message="`params` is still `None`. Replace it with a tuple (Wx, Wh, bx, bh).")
     if isinstance(answer, (str, bytes, dict)) or not isinstance(answer, (tuple, list)):
         return None, CheckResult.wrong(
             f"`params` should be a tuple (Wx, Wh, bx, bh) of four arrays, not a {type(answer).__name__}."
         )
     if len(answer) != 4:
-        return None, CheckResult.wrong(f"`params` should hold four arrays (Wx, Wh, bx, bh); it holds {len(answer)}.")
+        return None, CheckResult.wrong(
+            f"`params` should hold four arrays (Wx, Wh, bx, bh); it holds {len(answer)}.")
     arrays = []
     for name, item in zip(("Wx", "Wh", "bx", "bh"), answer):
         a, failure = read_array(item, name)
@@ -339,7 +342,8 @@ def check_ch06_flip_convention(answer: Any) -> CheckResult:
     atol, rtol = tolerances(answer, 1e-10, 1e-8)
     p_atol, p_rtol = tolerances(answer, 1e-12, 1e-10)  # for comparing parameters
     if same(got, target, atol=atol, rtol=rtol):
-        return CheckResult.correct("With these parameters torch.nn.GRU computes exactly your colleague's GRU.")
+        return CheckResult.correct(
+            "With these parameters torch.nn.GRU computes exactly your colleague's GRU.")
 
     def negate(block: slice, which=(0, 1, 2, 3)):
         out = [p.copy() for p in params]
@@ -367,7 +371,8 @@ def check_ch06_flip_convention(answer: Any) -> CheckResult:
         (negate(z_block, (0, 1, 3)), (
             "bx's z block is not negated. Both bias vectors add to the update gate's pre-activation."
         )),
-        (negate(n_block), "You negated the candidate's block (columns 2H to 3H); the update gate is the middle one."),
+        (negate(n_block),
+         "You negated the candidate's block (columns 2H to 3H); the update gate is the middle one."),
         (negate(slice(0, H)),
          "You negated the reset gate's block (the first H columns); the update gate is the middle one."),
     ]

@@ -300,7 +300,8 @@ def check_ch07_kn_bigram(answer: Any) -> CheckResult:
                 return CheckResult.wrong(message)
         if not math.isclose(float(got.sum()), 1.0, abs_tol=_KN_ATOL):
             return CheckResult.wrong(f"Your probabilities sum to {got.sum():.4f}, not 1. Interpolated "
-                          "Kneser-Ney is a proper distribution: check the weight of the lower order.")
+                                     "Kneser-Ney is a proper distribution: check the weight of the "
+                                     "lower order.")
     return check_array(answer, expected, name="p_r", atol=_KN_ATOL, rtol=0.0,
                        praise="That is the Kneser-Ney bigram distribution after 'r'; the characters "
                               "never seen after 'r' get their probability from the continuation counts.")

@@ -83,13 +83,16 @@ def check_ch08_length_mask(fn: Any) -> CheckResult:
         if problem is not None:
             return CheckResult.wrong(f"`mask` should be an array of truth values, but {problem}.")
         if a.shape == (T, N):
-            return CheckResult.wrong(f"`mask` has shape {a.shape}: it is transposed. One row per sequence, one column "
-                          "per step: shape (N, T).")
+            return CheckResult.wrong(
+                f"`mask` has shape {a.shape}: it is transposed. One row per sequence, one column "
+                "per step: shape (N, T).")
         if a.shape == (N, int(lengths.max())) and T != lengths.max():
-            return CheckResult.wrong(f"`mask` has shape {a.shape}, but the batch has T = {T} steps. Use the T you are "
-                          "given: a batch may be padded beyond its longest sequence.")
+            return CheckResult.wrong(
+                f"`mask` has shape {a.shape}, but the batch has T = {T} steps. Use the T you are "
+                "given: a batch may be padded beyond its longest sequence.")
         if a.shape != (N, T):
-            return CheckResult.wrong(f"`mask` has shape {a.shape}, but shape (N, T) = ({N}, {T}) is expected.")
+            return CheckResult.wrong(
+                f"`mask` has shape {a.shape}, but shape (N, T) = ({N}, {T}) is expected.")
         if not np.all((a == 0) | (a == 1)):
             return CheckResult.wrong("`mask` should hold truth values (True/False or 1/0) only.")
         a = a.astype(bool)
@@ -101,7 +104,8 @@ def check_ch08_length_mask(fn: Any) -> CheckResult:
                                     "0, so a sequence of length L occupies steps 0, ..., L - 1."),
             (t < lengths[:, None] - 1, "Off by one: your mask misses the last real step of every sequence. "
                                        "A sequence of length L occupies steps 0, ..., L - 1."),
-            (~expected, "Your mask is inverted: it is True at the padding. It should be True at the real steps."),
+            (~expected,
+             "Your mask is inverted: it is True at the padding. It should be True at the real steps."),
             (t >= T - lengths[:, None], "Your mask puts the real steps at the end of each row, as if the "
                                         "padding came first. Here the padding comes after the sequence."),
         )
@@ -109,9 +113,11 @@ def check_ch08_length_mask(fn: Any) -> CheckResult:
             if np.array_equal(a, value):
                 return CheckResult.wrong(message)
         bad = int(np.sum(a != expected))
-        return CheckResult.wrong(f"{bad} of {a.size} entries of `mask` are wrong on a hidden test case. Compare the "
-                      "step index t with each length.")
-    return CheckResult.correct("Your mask is True exactly at the real steps, for hidden batches of several shapes.")
+        return CheckResult.wrong(
+            f"{bad} of {a.size} entries of `mask` are wrong on a hidden test case. Compare the "
+            "step index t with each length.")
+    return CheckResult.correct(
+        "Your mask is True exactly at the real steps, for hidden batches of several shapes.")
 
 
 # ----------------------------------------------------------------------------

@@ -92,7 +92,8 @@ def check_ch09_windows(fn: Any) -> CheckResult:
         if failure is not None:
             return failure
         if not isinstance(out, (tuple, list)) or len(out) != 2:
-            return CheckResult.wrong("The function should return a pair `(x, y)`: the windows and their targets.")
+            return CheckResult.wrong(
+                "The function should return a pair `(x, y)`: the windows and their targets.")
         if out[0] is None and out[1] is None:
             return CheckResult.unsolved(
                 message="Your function returned (None, None). Compute `x` and `y`, then return them.")
@@ -110,11 +111,14 @@ def check_ch09_windows(fn: Any) -> CheckResult:
         if x.ndim == 3 and x.shape == (T, N, 1) and T != N:
             return CheckResult.wrong("`x` is time-major (T, N, 1). The course is batch-first: (N, T, 1).")
         if x.ndim != 3 or x.shape[1:] != (T, 1):
-            return CheckResult.wrong(f"`x` has shape {x.shape}; shape (N, T, 1) is expected, one window per row.")
+            return CheckResult.wrong(
+                f"`x` has shape {x.shape}; shape (N, T, 1) is expected, one window per row.")
         if y.ndim != 1 or y.shape[0] != x.shape[0]:
-            return CheckResult.wrong(f"`y` has shape {y.shape}; it should hold one target per window, shape (N,).")
+            return CheckResult.wrong(
+                f"`y` has shape {y.shape}; it should hold one target per window, shape (N,).")
         if not (np.isfinite(x).all() and np.isfinite(y).all()):
-            return CheckResult.wrong("`x` or `y` contains NaN or inf. Did you divide by a zero standard deviation?")
+            return CheckResult.wrong(
+                "`x` or `y` contains NaN or inf. Did you divide by a zero standard deviation?")
         # which scaling did the learner use? (ddof = 1 is accepted too)
         scalings = {
             "train": z,
@@ -168,19 +172,23 @@ def check_ch09_windows(fn: Any) -> CheckResult:
                 "only windows whose target index t is below n_train."
             )
         if kind == "drop_last":
-            return CheckResult.wrong("One window is missing at the end: the last training target is t = n_train - 1.")
+            return CheckResult.wrong(
+                "One window is missing at the end: the last training target is t = n_train - 1.")
         if kind == "drop_first":
-            return CheckResult.wrong("One window is missing at the start: the first window is series[0:T], target series[T].")
+            return CheckResult.wrong(
+                "One window is missing at the start: the first window is series[0:T], target series[T].")
         if kind == "reversed":
-            return CheckResult.wrong("The inputs of each window are in reverse time order; keep the oldest value first.")
+            return CheckResult.wrong(
+                "The inputs of each window are in reverse time order; keep the oldest value first.")
         if scaling.startswith("full"):
             return CheckResult.wrong(
                 "The windows are right, but the mean and standard deviation come from the whole "
                 "series, including the later periods: that is leakage. Fit the scaler on "
                 "series[:n_train] only, then apply those two numbers to the series."
             )
-        return CheckResult.wrong("The windows are right, but not standardised. Subtract the training mean, divide by "
-                      "the training standard deviation.")
+        return CheckResult.wrong(
+            "The windows are right, but not standardised. Subtract the training mean, divide by "
+            "the training standard deviation.")
     return CheckResult.correct(
         "Standardised with the training period only, every target right after its window, "
         "and no window reaches into the later periods."
@@ -248,7 +256,8 @@ def check_ch09_mase(answer: Any) -> CheckResult:
              "value). Use the one-step naive error within the training period instead."),
             (err.mean() / full_scale,
              "You scaled by the naive error of the whole series. Use the training period only."),
-            (err.mean(), "That is the plain MAE. Divide it by the scale: the training period's one-step naive MAE."),
+            (err.mean(),
+             "That is the plain MAE. Divide it by the scale: the training period's one-step naive MAE."),
             (rmse / scale, "The numerator is the RMSE. MASE divides the mean *absolute* error by the scale."),
             (scale / err.mean(), "The ratio is upside down: forecast MAE on top, naive scale below."),
             (100 * expected, "That looks like a percentage. MASE is a plain ratio "
@@ -304,9 +313,11 @@ def check_ch09_ar1_variance(answer: Any, phi: float, sigma: float, k: int) -> Ch
             (s2 * phi ** (2 * (k - 1)), "That is the contribution of one shock only. The error is a sum "
                                         "of k shocks; their variances add up."),
             (s2 * (1 - phi ** (2 * (k + 1))) / (1 - phi ** 2),
-             "One term too many: the shocks e_{t+1}, ..., e_{t+k} are k terms, with powers phi^0 ... phi^(k-1)."),
+             "One term too many: the shocks e_{t+1}, ..., e_{t+k} are k terms, with powers "
+             "phi^0 ... phi^(k-1)."),
             (s2 * (1 - phi ** (2 * (k - 1))) / (1 - phi ** 2),
-             "One term too few: the shocks e_{t+1}, ..., e_{t+k} are k terms, with powers phi^0 ... phi^(k-1)."),
+             "One term too few: the shocks e_{t+1}, ..., e_{t+k} are k terms, with powers "
+             "phi^0 ... phi^(k-1)."),
             (s2 * (1 - phi ** k) / (1 - phi),
              "The powers of phi must be squared: Var(phi^j e) = phi^(2j) sigma^2."),
             (math.sqrt(expected), "That is a standard deviation; the exercise asks for the variance."),

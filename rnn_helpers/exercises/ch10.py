@@ -91,7 +91,8 @@ def check_ch10_decoder_inputs(dec_in: Any, tgt: Optional[np.ndarray] = None) -> 
                 "The decoder needs one input per target position, so drop the targets' last column: "
                 "it is `<eos>` or `<pad>`, and nothing comes after it to predict."
             )
-        return CheckResult.wrong(f"`dec_in` has shape {a.shape}; it needs one input per target position, shape {(N, T)}.")
+        return CheckResult.wrong(
+            f"`dec_in` has shape {a.shape}; it needs one input per target position, shape {(N, T)}.")
     if a.shape == (N, T - 1):
         return CheckResult.wrong(
             f"`dec_in` has shape {a.shape}, one column short: the decoder reads one input for each "
@@ -138,7 +139,8 @@ def check_ch10_decoder_inputs(dec_in: Any, tgt: Optional[np.ndarray] = None) -> 
                 "`<pad>`, which the loss ignores, so training is unchanged."
             )
         if np.array_equal(a[:, 1:], tgt[:, 1:]):
-            return CheckResult.wrong("`<sos>` comes first, but then the inputs skip y_1: after `<sos>` come y_1, y_2, ...")
+            return CheckResult.wrong(
+                "`<sos>` comes first, but then the inputs skip y_1: after `<sos>` come y_1, y_2, ...")
     n_bad = int(np.sum(a != expected))
     return CheckResult.wrong(f"{n_bad} of {a.size} ids differ. Row n should read `<sos>`, y_1, ..., y_(T-1).")
 
@@ -262,7 +264,8 @@ def check_ch10_attention_weights(alpha: Any) -> CheckResult:
             "Mask the scores (with -inf) before the softmax instead."
         )
     if matches(var["scores"]) or matches(var["scores_masked"]):
-        return CheckResult.wrong("These are the scores e_{t,s}; the weights are their softmax over the source positions.")
+        return CheckResult.wrong(
+            "These are the scores e_{t,s}; the weights are their softmax over the source positions.")
     if matches(var["no_query"]):
         return CheckResult.wrong(
             "The decoder state is missing: W_a s_prev must be added to every U_a h_s before the tanh. "
@@ -270,7 +273,8 @@ def check_ch10_attention_weights(alpha: Any) -> CheckResult:
         )
     sums = a.sum(axis=1)
     if not np.allclose(sums, 1.0, atol=1e-6):
-        return CheckResult.wrong("The rows of `alpha` do not sum to 1: apply a softmax over the source axis (axis 1).")
+        return CheckResult.wrong(
+            "The rows of `alpha` do not sum to 1: apply a softmax over the source axis (axis 1).")
     if np.any(np.abs(a[~inp["mask"]]) > 1e-9):
         return CheckResult.wrong("Padded positions (mask False) must get weight 0.")
     return check_array(a, expected, "alpha")

@@ -15,7 +15,11 @@ This module is the one public API that the chapter modules
 - the result: :class:`CheckResult` and its constructors
   ``CheckResult.correct/wrong/close/unsolved/error``;
 - generic checks with their diagnoses: :func:`check_array`,
-  :func:`check_scalar`, :func:`check_integer`, :func:`check_shape`;
+  :func:`check_scalar`, :func:`check_integer`, :func:`check_shape`. The
+  first three also take the checker's own ``mistakes`` (what a typical
+  slip gives, and its diagnosis; tried before the generic diagnoses) and a
+  ``praise`` message for the right answer, so a chapter checker is mostly a
+  list of mistakes;
 - reading an answer without raising: :func:`as_float_array` (array and the
   reason it failed), :func:`as_array` (array or None), :func:`read_array`
   (array, or the feedback for None or non-numbers), :func:`as_number`
@@ -24,11 +28,17 @@ This module is the one public API that the chapter modules
 - comparing: :func:`same` (arrays), :func:`near` (numbers) and
   :func:`tolerances`, the course's float32 rule: an answer computed in
   float32 (a NumPy or torch array of that dtype) is compared at
-  :data:`FLOAT32_ATOL` / :data:`FLOAT32_RTOL` at least, so a right float32
-  answer passes in every chapter;
+  :data:`FLOAT32_RTOL` and :data:`FLOAT32_ATOL` (times the size of the
+  expected values) at least, so a right float32 answer passes in every
+  chapter;
 - checking a learner's function: :func:`no_function`, :func:`call_safely`
   and :func:`call_on_copies` (call on copies of the inputs, then report an
-  exception, an input changed in place or a ``None`` result).
+  exception, an input changed in place or a ``None`` result);
+- writing messages: :func:`join_names`.
+
+The module is longer than the package's guideline of about 400 lines on
+purpose: it is the single API every chapter's checkers import, and more than
+a third of it is the docstrings their authors read.
 """
 
 from __future__ import annotations
