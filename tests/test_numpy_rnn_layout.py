@@ -153,9 +153,6 @@ def test_parameters_that_require_grad_are_detached():
 @pytest.mark.parametrize(
     "module,match",
     [
-        (torch.nn.RNN(D, H, num_layers=2), "single-layer RNN, got num_layers=2"),
-        (torch.nn.LSTM(D, H, num_layers=3), "single-layer LSTM, got num_layers=3"),
-        (torch.nn.GRU(D, H, bidirectional=True), "unidirectional GRU, got bidirectional=True"),
         (torch.nn.LSTM(D, H, proj_size=2), "LSTM without projection, got proj_size=2"),
         (torch.nn.RNN(D, H, nonlinearity="relu"), "nonlinearity='tanh'"),
         (torch.nn.RNNCell(D, H, nonlinearity="relu"), "nonlinearity='tanh'"),
@@ -430,3 +427,27 @@ def test_reorder_round_trip_keeps_float32():
     for a, e in zip(back, (Wx, Wh, b)):
         np.testing.assert_array_equal(a, e)
         assert a.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        torch.nn.RNN(D, H, num_layers=2),
+        torch.nn.LSTM(D, H, num_layers=3),
+        torch.nn.GRU(D, H, bidirectional=True),
+        torch.nn.LSTM(D, H, num_layers=2, bidirectional=True),
+    ],
+)
+def test_stacked_and_bidirectional_modules_give_one_tuple_per_layer_and_direction(module):
+    from rnn_helpers.numpy_rnn.deep import deep_params_from_torch
+
+    params = params_from_torch(module)
+    dirs = 2 if module.bidirectional else 1
+    assert isinstance(params, list) and len(params) == module.num_layers * dirs
+    for got, want in zip(params, deep_params_from_torch(module)):
+        assert len(got) == len(want)
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+    # layer 0 forward is the single-layer layout of weight_ih_l0 / weight_hh_l0
+    np.testing.assert_array_equal(params[0][0], module.weight_ih_l0.detach().numpy().T)
+    np.testing.assert_array_equal(params[0][1], module.weight_hh_l0.detach().numpy().T)

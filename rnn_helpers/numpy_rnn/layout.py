@@ -117,11 +117,11 @@ def _to_numpy(t: Any) -> np.ndarray:
     return np.ascontiguousarray(t.detach().cpu().numpy()).copy()
 
 
-def params_from_torch(module: Any) -> Tuple[np.ndarray, ...]:
-    """NumPy parameters of a single-layer ``torch.nn`` RNN, LSTM or GRU.
+def params_from_torch(module: Any):
+    """NumPy parameters of a ``torch.nn`` RNN, LSTM or GRU (or cell).
 
-    Supported modules: ``nn.RNN`` (tanh), ``nn.LSTM``, ``nn.GRU`` with one
-    layer, one direction (and no projection for the LSTM), and the cells
+    Supported modules: ``nn.RNN`` (tanh), ``nn.LSTM`` (no projection),
+    ``nn.GRU`` with any ``num_layers`` and ``bidirectional``, and the cells
     ``nn.RNNCell`` (tanh), ``nn.LSTMCell``, ``nn.GRUCell``.  ``bias=False``
     modules are fine: their biases are returned as zeros.  ``batch_first``
     does not change the weights; the sequence functions of this package are
@@ -132,7 +132,12 @@ def params_from_torch(module: Any) -> Tuple[np.ndarray, ...]:
     - module: a torch.nn.RNN / LSTM / GRU / RNNCell / LSTMCell / GRUCell with
       H hidden units and D input features, of dtype float32 or float64.
 
-    Returns a tuple of NumPy arrays in the module's dtype (copies):
+    Returns, for a single-layer unidirectional module or a cell, a tuple of
+    NumPy arrays in the module's dtype (copies); for ``num_layers > 1`` or
+    ``bidirectional=True`` a list of such tuples, one per layer and
+    direction in torch's order l0, l0_reverse, l1, ... (layer l >= 1 has
+    Wx of shape (dirs*H, gates*H)), the ``params`` of
+    :func:`rnn_helpers.numpy_rnn.deep.deep_forward`:
     - RNN(Cell): (Wx, Wh, b) with Wx (D, H), Wh (H, H), b (H,).
     - LSTM(Cell): (Wx, Wh, b) with Wx (D, 4H), Wh (H, 4H), b (4H,),
       gate blocks i, f, g, o.
@@ -143,21 +148,19 @@ def params_from_torch(module: Any) -> Tuple[np.ndarray, ...]:
 
     Raises:
     - ValueError: ``module`` is not one of the supported torch.nn classes;
-      num_layers > 1, bidirectional, proj_size > 0, the relu nonlinearity,
-      or a dtype other than float32/float64.
+      proj_size > 0, the relu nonlinearity, or a dtype other than
+      float32/float64.
     """
     import torch
     import torch.nn as nn
 
     if isinstance(module, (nn.RNN, nn.LSTM, nn.GRU)):
         name = type(module).__name__
-        if module.num_layers != 1:
-            raise ValueError(
-                f"module: expected a single-layer {name}, got num_layers={module.num_layers}; "
-                "convert each layer's weight_ih_l<k>/weight_hh_l<k> yourself"
-            )
-        if module.bidirectional:
-            raise ValueError(f"module: expected a unidirectional {name}, got bidirectional=True")
+        if module.num_layers != 1 or module.bidirectional:
+            # one tuple per layer and direction, torch's order l0, l0_reverse, l1, ...
+            from rnn_helpers.numpy_rnn.deep import deep_params_from_torch
+
+            return deep_params_from_torch(module)
         if getattr(module, "proj_size", 0):
             raise ValueError(
                 f"module: expected an LSTM without projection, got proj_size={module.proj_size}"
