@@ -26,7 +26,8 @@ from rnn_helpers.exercises.feedback import (
     CheckResult, as_array, call_on_copies, check_array, check_scalar, no_function, same, tolerances,
 )
 from rnn_helpers.numpy_rnn.activations import sigmoid
-from rnn_helpers.gradient_flow.elman import clip_grad_norm, get_activation
+from rnn_helpers.gradient_flow.clipping import clip_grad_norm
+from rnn_helpers.gradient_flow.elman import get_activation
 
 __all__ = [
     "check_ch04_bound",
