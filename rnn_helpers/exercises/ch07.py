@@ -42,10 +42,6 @@ KN_DISCOUNT = 0.75
 KN_CONTEXT = "r"
 
 
-def _near(a: float, b: float) -> bool:
-    return near(a, b, rtol=1e-6, atol=1e-12)
-
-
 # ----------------------------------------------------------------------------
 # 1. units: nats -> bits per character and perplexity
 # ----------------------------------------------------------------------------
@@ -73,7 +69,7 @@ def check_ch07_units(bpc: Any, ppl: Any, nats: float) -> CheckResult:
         return CheckResult.unsolved(
             message="`bpc` and `ppl` are still `None`. Compute both from the loss in nats.")
     b, p = as_number(bpc), as_number(ppl)
-    if b is not None and not _near(b, want_bpc):
+    if b is not None and not near(b, want_bpc, atol=1e-12):
         hints = [
             (nats, "`bpc` equals the loss itself, which is in nats (natural logarithm). Convert "
                    "it to bits: log2 x = ln x / ln 2."),
@@ -87,9 +83,9 @@ def check_ch07_units(bpc: Any, ppl: Any, nats: float) -> CheckResult:
                                                         "already a logarithm: only change its base."),
         ]
         for value, message in hints:
-            if math.isfinite(value) and _near(b, value):
+            if near(b, value, atol=1e-12):  # near() never matches a NaN candidate
                 return CheckResult.wrong(message)
-    if p is not None and not _near(p, want_ppl):
+    if p is not None and not near(p, want_ppl, atol=1e-12):
         hints = [
             (2.0 ** nats, "`ppl` is 2 raised to a loss in nats: the bases are mixed. Either "
                           "exp(loss in nats) or 2 ** (loss in bits)."),
@@ -104,7 +100,7 @@ def check_ch07_units(bpc: Any, ppl: Any, nats: float) -> CheckResult:
                    "equally likely choices'."),
         ]
         for value, message in hints:
-            if _near(p, value):
+            if near(p, value, atol=1e-12):
                 return CheckResult.wrong(message)
     result_b = check_scalar(bpc, want_bpc, name="bpc", atol=0.0, rtol=1e-6)
     if not result_b.passed:
