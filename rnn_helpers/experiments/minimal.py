@@ -110,15 +110,21 @@ TIMING_MODELS = {
     "course_gru": "course GRU (torch_rnn)",
 }
 
-#: The stored timing runs (the command's defaults).
+#: The stored timing runs (the command's defaults). The first thread count
+#: times every model, the others only ``thread_models``; sequences longer than
+#: ``long_T`` are timed ``long_repeats`` times without a warm-up (their steps
+#: take seconds, so start-up costs are negligible and repeats are expensive).
 TIMING_CONFIG: Dict[str, Any] = {
     "lengths": [64, 128, 256, 512, 1024, 2048, 4096],
     "models": list(TIMING_MODELS),
     "threads": [1, 2],
+    "thread_models": ["mingru_scan", "nn_gru"],
     "N": 16,
     "H": 32,
     "repeats": 3,
     "warmup": 1,
+    "long_T": 1024,
+    "long_repeats": 1,
 }
 
 
@@ -405,15 +411,21 @@ def _load_average() -> Optional[float]:
 def run_timing(lengths: Sequence[int] = tuple(TIMING_CONFIG["lengths"]),
                models: Sequence[str] = tuple(TIMING_CONFIG["models"]),
                threads: Sequence[int] = tuple(TIMING_CONFIG["threads"]),
-               *, N: int = TIMING_CONFIG["N"], H: int = TIMING_CONFIG["H"],
+               *, thread_models: Sequence[str] = tuple(TIMING_CONFIG["thread_models"]),
+               N: int = TIMING_CONFIG["N"], H: int = TIMING_CONFIG["H"],
                repeats: int = TIMING_CONFIG["repeats"], warmup: int = TIMING_CONFIG["warmup"],
+               long_T: int = TIMING_CONFIG["long_T"],
+               long_repeats: int = TIMING_CONFIG["long_repeats"],
                log: Optional[Callable[[str], None]] = None) -> Dict[str, Any]:
     """Time every model at every length and thread count, in one process.
 
     Inputs:
     - lengths: sequence lengths T; models: keys of :data:`TIMING_MODELS`;
-      threads: torch thread counts to try.
+      threads: torch thread counts; the first times every model, the others
+      only the models that are also in ``thread_models``.
     - N, H, repeats, warmup: see :func:`time_training_step`.
+    - long_T, long_repeats: for T > long_T, ``long_repeats`` timed steps and
+      no warm-up.
     - log: optional callable receiving one line per measurement.
 
     Returns:
@@ -425,18 +437,23 @@ def run_timing(lengths: Sequence[int] = tuple(TIMING_CONFIG["lengths"]),
         if m not in TIMING_MODELS:
             raise ValueError(f"models: expected keys of {sorted(TIMING_MODELS)}, got {m!r}")
     config = {"lengths": [int(t) for t in lengths], "models": list(models),
-              "threads": [int(k) for k in threads], "N": int(N), "H": int(H),
-              "repeats": int(repeats), "warmup": int(warmup)}
+              "threads": [int(k) for k in threads], "thread_models": list(thread_models),
+              "N": int(N), "H": int(H), "repeats": int(repeats), "warmup": int(warmup),
+              "long_T": int(long_T), "long_repeats": int(long_repeats)}
     old_threads = torch.get_num_threads()
     load_before = _load_average()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     rows = []
     try:
-        for k in config["threads"]:
+        for i, k in enumerate(config["threads"]):
             torch.set_num_threads(k)
+            these = [m for m in config["models"] if i == 0 or m in config["thread_models"]]
             for T in config["lengths"]:
-                for m in config["models"]:
-                    row = time_training_step(m, T, N=N, H=H, repeats=repeats, warmup=warmup)
+                long = T > long_T
+                for m in these:
+                    row = time_training_step(m, T, N=N, H=H,
+                                             repeats=long_repeats if long else repeats,
+                                             warmup=0 if long else warmup)
                     rows.append(row)
                     _log(log, f"threads={k} T={T} {TIMING_MODELS[m]}: {1e3 * row['seconds']:.1f} ms "
                               f"per step, {1e6 * row['per_sequence']:.0f} us per sequence")
@@ -447,7 +464,8 @@ def run_timing(lengths: Sequence[int] = tuple(TIMING_CONFIG["lengths"]),
         slopes[str(k)] = {}
         for m in config["models"]:
             pts = [(r["T"], r["seconds"]) for r in rows if r["model"] == m and r["threads"] == k]
-            slopes[str(k)][m] = fit_slope(*zip(*pts)) if pts else None
+            if pts:
+                slopes[str(k)][m] = fit_slope(*zip(*pts))
     meta = {"python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
             "cpu_count": os.cpu_count(), "load_average_before": load_before,
             "load_average_after": _load_average()}
@@ -480,8 +498,14 @@ def fit_slope(lengths: Sequence[int], seconds: Sequence[float], min_T: int = 256
 
 
 def results_dir() -> Path:
-    """``results/minimal`` in the repository that holds this package."""
-    return Path(__file__).resolve().parents[2] / "results" / "minimal"
+    """``results/minimal`` of the repository: beside the package (an editable
+    install), else below the working directory or its parent (a notebook run
+    from ``chapters/``); the first of these that exists."""
+    candidates = [Path(__file__).resolve().parents[2], Path.cwd(), Path.cwd().parent]
+    for root in candidates:
+        if (root / "results" / "minimal").is_dir():
+            return root / "results" / "minimal"
+    return candidates[0] / "results" / "minimal"
 
 
 def load_results(name: str, directory: Optional[Path] = None) -> Dict[str, Any]:

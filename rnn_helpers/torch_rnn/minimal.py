@@ -88,8 +88,10 @@ def linear_recurrence_loop(a: torch.Tensor, b: torch.Tensor, h0: Optional[torch.
     _check_recurrence(a, b, h0)
     h = torch.zeros_like(a[:, 0]) if h0 is None else h0  # (N, H)
     hs = []
-    for t in range(a.shape[1]):
-        h = a[:, t] * h + b[:, t]  # (N, H)
+    # unbind, not a[:, t]: the backward of indexing writes a full-size (N, T, H)
+    # gradient at every step, which would make the loop's backward O(T^2)
+    for a_t, b_t in zip(a.unbind(1), b.unbind(1)):
+        h = a_t * h + b_t  # (N, H)
         hs.append(h)
     return torch.stack(hs, dim=1)  # (N, T, H)
 
