@@ -37,6 +37,10 @@ accepted where the docstring says so; everything else follows
 References: Orvieto et al. (2023) for the LRU; Gu, Goel & Re (2022) for S4
 and Gu, Gupta, Goel & Re (2022) for S4D; Gu & Dao (2023) for the selective
 scan (Mamba).
+
+The module is long (about 650 lines) on purpose: the three models are one
+family, chapter 12 reads them side by side, and they share the argument
+checks, the discretisation and the recurrence helpers.
 """
 
 from __future__ import annotations
