@@ -91,3 +91,21 @@ def test_colours_are_distinct():
 def test_bad_arguments_raise(kwargs, fragment):
     with pytest.raises(ValueError, match=fragment):
         draw_bptt_graph(**kwargs)
+
+
+def test_grad_labels_sit_on_the_state_not_on_the_input_edge():
+    # issue 11: dL/dh_t must not sit beside the x_t -> h_t arrow, which runs
+    # vertically through the column centre x = 2.4 t
+    import matplotlib.pyplot as plt
+
+    fig, ax = draw_bptt_graph(3)
+    labels = [t for t in ax.texts if t.get_gid() == "grad-label"]
+    assert [t.get_text() for t in labels] == [
+        rf"$\partial L/\partial h_{{{t}}}$" for t in (1, 2, 3)
+    ]
+    for t, label in enumerate(labels, start=1):
+        x, y = label.get_position()
+        assert x >= 2.4 * t + 0.4  # right of the h_t box (half width 0.4)
+    leaders = [ln for ln in ax.lines if ln.get_gid() == "grad-label-leader"]
+    assert len(leaders) == 3
+    plt.close(fig)

@@ -168,8 +168,17 @@ def draw_bptt_graph(
                 text = rf"$\partial l_{{{source}}}/\partial h_{{{t}}}$"
             else:
                 continue
-            ax.text(xs[t] + 0.12, y_h - _H / 2 - 0.62, text, ha="left", va="center",
-                    fontsize=9, color=bwd, zorder=3)
+            # attached to the node h_t by a short leader from its lower right
+            # corner, well clear of the x_t -> h_t edge (the gradient belongs
+            # to the state, not to that edge)
+            x_lab, y_lab = xs[t] + _W / 2 + 0.08, y_h - _H / 2 - 0.42
+            leader = Line2D([xs[t] + _W / 2 - 0.04, x_lab + 0.02],
+                            [y_h - _H / 2 + 0.02, y_lab + 0.12], color=bwd, lw=0.8,
+                            zorder=3)
+            leader.set_gid("grad-label-leader")
+            ax.add_line(leader)
+            ax.text(x_lab, y_lab, text, ha="left", va="center",
+                    fontsize=9, color=bwd, zorder=3, gid="grad-label")
 
     for c in cuts:
         xcut = (xs[c] + xs[c + 1]) / 2
