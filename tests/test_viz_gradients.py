@@ -117,9 +117,33 @@ def test_explorers_hold_every_frame_and_stay_small(factory, figure_fn):
 def test_gradient_explorer_controls():
     ex = widgets.gradient_norm_explorer()
     kinds = {c.name: c.numeric for c in ex.controls}
-    assert kinds == {"rho": True, "T": True, "activation": False}
-    assert ex.defaults() == {"rho": 1.0, "T": 100, "activation": "tanh"}
+    assert kinds == {"rho": True, "kind": False, "input_scale": True,
+                     "activation": False}
+    assert ex.defaults() == {"rho": 1.0, "kind": "gaussian", "input_scale": 1.0,
+                             "activation": "tanh"}
     assert set(widgets.ACTIVATION_NAMES) == set(gf.ACTIVATIONS)
+    assert set(widgets.KIND_VALUES) == {"gaussian", "orthogonal", "identity"}
+
+
+def test_gradient_figure_kind_and_input_scale_reach_the_profile():
+    # issue 11: the two knobs that matter change the measured curve exactly
+    # as gradient_norm_profile does
+    for kind, scale in (("orthogonal", 1.0), ("orthogonal", 0.1),
+                        ("identity", 3.0)):
+        fig = widgets.gradient_norm_figure(1.0, 40, "tanh", kind=kind,
+                                           input_scale=scale)
+        prof = gf.gradient_norm_profile(1.0, "tanh", 40, kind=kind,
+                                        input_scale=scale)
+        median = [t for t in fig.data if t.name.startswith("measured")][0]
+        stride = median.dx
+        np.testing.assert_allclose(median.y, prof.median[::stride], rtol=1e-12)
+        assert kind in fig.layout.title.text
+    # a weak drive keeps tanh units near 0: far more gradient survives
+    weak = gf.gradient_norm_profile(1.0, "tanh", 50, kind="orthogonal",
+                                    input_scale=0.1).median[50]
+    strong = gf.gradient_norm_profile(1.0, "tanh", 50, kind="orthogonal",
+                                      input_scale=1.0).median[50]
+    assert weak > 1e3 * strong
 
 
 def test_clipping_explorer_controls():

@@ -34,6 +34,9 @@ from rnn_helpers.viz.explorer import Control, Explorer
 
 __all__ = [
     "RHO_VALUES",
+    "EXPLORER_RHO_VALUES",
+    "KIND_VALUES",
+    "INPUT_SCALE_VALUES",
     "T_VALUES",
     "ACTIVATION_NAMES",
     "THRESHOLD_VALUES",
@@ -50,6 +53,12 @@ __all__ = [
 
 #: Control grids of the explorers (kept small: every combination is a stored frame).
 RHO_VALUES = (0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0)
+#: scales offered by the gradient-norm explorer (fewer: it has four controls)
+EXPLORER_RHO_VALUES = (0.5, 0.9, 1.0, 1.25, 2.0)
+#: kinds of W_hh offered by the gradient-norm explorer
+KIND_VALUES = ("gaussian", "orthogonal", "identity")
+#: standard deviations of each unit's input drive W_xh x_k
+INPUT_SCALE_VALUES = (0.1, 1.0, 3.0)
 T_VALUES = (50, 100, 200)
 ACTIVATION_NAMES = ("tanh", "relu", "sigmoid", "identity")
 THRESHOLD_VALUES = (1.0, 3.0, 10.0, 30.0, 100.0)
@@ -95,19 +104,24 @@ def _distance_layout(title: str, T: int, y_title: str, y_range: Sequence[float],
 
 
 def gradient_norm_figure(rho: float = 1.0, T: int = 100, activation: str = "tanh", *,
-                         H: int = 32, N: int = 32, seed: int = 0, input_scale: float = 1.0,
+                         kind: str = "gaussian", input_scale: float = 1.0,
+                         H: int = 32, N: int = 32, seed: int = 0,
                          n_points: int = 26, y_range: Sequence[float] = (-30.0, 20.0)):
     """Measured ||dL/dh_{T-k}|| against the distance k, on a log axis.
 
-    A random RNN (W_hh Gaussian, rescaled to spectral radius ``rho``) reads N
-    random sequences of length T; the loss reads h_T only, with
+    A random RNN (W_hh of the given kind, scaled to spectral radius ``rho``)
+    reads N random sequences of length T; the loss reads h_T only, with
     ||dL/dh_T|| = 1 (see :func:`rnn_helpers.gradient_flow.elman.gradient_norm_profile`).
 
     Inputs:
-    - rho: spectral radius of W_hh.
+    - rho: spectral radius of W_hh (for "orthogonal" and "identity" also its
+      largest singular value).
     - T: sequence length.
     - activation: "tanh", "relu", "sigmoid" or "identity".
-    - H, N, seed, input_scale: passed to ``gradient_norm_profile``.
+    - kind: W_hh "gaussian", "orthogonal" or "identity" (times rho).
+    - input_scale: standard deviation of each unit's input drive W_xh x_k;
+      a strong drive pushes saturating units into their flat parts.
+    - H, N, seed: passed to ``gradient_norm_profile``.
     - n_points: about this many evenly spaced distances are drawn per curve
       (every ceil(T / (n_points - 1))-th step; keeps the frames small).
     - y_range: (low, high) of the y axis in powers of ten (fixed, so frames compare).
@@ -118,7 +132,7 @@ def gradient_norm_figure(rho: float = 1.0, T: int = 100, activation: str = "tanh
     """
     go = _go()
     prof = gf.gradient_norm_profile(rho, activation, T, H=H, N=N, seed=seed,
-                                    input_scale=input_scale)
+                                    kind=kind, input_scale=input_scale)
     stride = max(1, int(np.ceil(T / max(n_points - 1, 1))))
     k = np.arange(0, T + 1, stride)  # (P,) evenly spaced distances
     with np.errstate(over="ignore"):
@@ -140,35 +154,46 @@ def gradient_norm_figure(rho: float = 1.0, T: int = 100, activation: str = "tanh
     ]
     rate = prof.rate()
     verdict = "vanishing" if rate < 0.98 else ("exploding" if rate > 1.02 else "roughly flat")
-    title = (f"{activation}, ρ = {prof.rho:.2f}, σ_max = {prof.sigma_max:.2f}, "
+    title = (f"{activation}, {kind} W_hh, drive {input_scale:g}, ρ = {prof.rho:.2f}, σ_max = {prof.sigma_max:.2f}, "
              f"γσ_max = {prof.gamma * prof.sigma_max:.2f}: × {rate:.3f} per step ({verdict})")
     layout = _distance_layout(title, T, "‖∂L/∂h_t‖  (‖∂L/∂h_T‖ = 1)", y_range,
                               height=470, bottom=110)
     return go.Figure(data=data, layout=layout)
 
 
-def gradient_norm_explorer(rho_values: Sequence[float] = RHO_VALUES,
-                           T_values: Sequence[int] = T_VALUES,
-                           activations: Sequence[str] = ACTIVATION_NAMES) -> Explorer:
-    """Explorer (a): gradient norm against distance, with sliders for ρ and T
-    and a menu for the activation.
+def gradient_norm_explorer(rho_values: Sequence[float] = EXPLORER_RHO_VALUES,
+                           kinds: Sequence[str] = KIND_VALUES,
+                           input_scales: Sequence[float] = INPUT_SCALE_VALUES,
+                           activations: Sequence[str] = ACTIVATION_NAMES,
+                           T: int = 100) -> Explorer:
+    """Explorer (a): gradient norm against distance, with controls for the
+    scale ρ and the kind of W_hh, the input drive and the activation.
+
+    The sequence length is fixed (T = 100): a longer T only extends the same
+    curves, while the kind of W_hh and the input drive change their shape.
 
     Returns:
     - Explorer over :func:`gradient_norm_figure`.
     """
+    def figure(rho, kind, input_scale, activation):
+        return gradient_norm_figure(rho, T, activation, kind=kind, input_scale=input_scale)
+
     return Explorer(
-        gradient_norm_figure,
+        figure,
         [Control("rho", list(rho_values), label="spectral radius ρ of W_hh",
                  default=1.0 if 1.0 in rho_values else None, fmt="g"),
-         Control("T", list(T_values), label="sequence length T",
-                 default=100 if 100 in T_values else None),
+         Control("kind", list(kinds), label="kind of W_hh",
+                 default="gaussian" if "gaussian" in kinds else None),
+         Control("input_scale", list(input_scales), label="input drive (std of W_xh x)",
+                 default=1.0 if 1.0 in input_scales else None, fmt="g"),
          Control("activation", list(activations), label="activation f",
                  default="tanh" if "tanh" in activations else None)],
         title="How much gradient reaches step t? (log scale)",
         alt=("Line plot with a logarithmic y axis: the norm of the gradient of the loss with "
-             "respect to the hidden state, against the number of steps back from the loss, "
-             "for a random RNN. Controls set the spectral radius of the recurrent matrix, the "
-             "sequence length and the activation. A dashed line shows the bound "
+             "respect to the hidden state, against the number of steps back from the loss "
+             f"(T = {T}), for a random RNN. Controls set the spectral radius and the kind "
+             "(Gaussian, orthogonal or identity) of the recurrent matrix, the strength of "
+             "the input drive and the activation. A dashed line shows the bound "
              "(gamma sigma_max)^k and a dotted line the rate rho^k of a linear network."),
     )
 
