@@ -12,6 +12,11 @@ check_ch06_gru_step(fn)                    one GRU step in the torch.nn.GRU conv
 ch06_new_convention_params()               a GRU written with h = (1 - z) h + z n
 check_ch06_flip_convention(params)         its parameters for torch.nn.GRU
 =========================================  ==============================================
+
+The module runs a little over 400 lines because both checkers name their
+slips one by one: the GRU step's (reset placement, dropped biases, every
+gate order) as variants of one parametrised step, and the convention flip's
+(each partial negation of the z block).
 """
 
 from __future__ import annotations
