@@ -182,3 +182,31 @@ def test_computation_graph_uses_the_same_primitives():
     assert computation_graph.GRAPH_COLORS["loss"] == diagrams.COLORS["loss"]
     assert computation_graph.box is diagrams.box
     assert computation_graph.arrow is diagrams.arrow
+
+
+def test_gru_cell_gates_operations_and_labels():
+    fig, ax = diagrams.draw_gru_cell()
+    assert isinstance(fig, Figure) and ax.figure is fig and not ax.axison
+    gates = patches_with_gid(ax, "gate")
+    assert len(gates) == 3  # z, r, n
+    labels = texts(ax)
+    for gate in ("$z_t$\n$\\sigma$", "$r_t$\n$\\sigma$", "$n_t$\ntanh"):
+        assert gate in labels
+    faces = [tuple(p.get_facecolor()) for p in gates]
+    assert faces[0] == faces[1] != faces[2]  # two sigmoid gates, one candidate
+    ops = patches_with_gid(ax, "op")
+    assert sorted(texts_of_ops(ax, ops)) == ["+", "1−", "×", "×"]
+    for name in ("$h_{t-1}$", "$x_t$", "$h_t$", "$h_t$ (output)",
+                 "$r_t \\odot (W_{hn}h_{t-1} + b_{hn})$"):
+        assert name in labels
+    state = [a for a in list(ax.patches) + list(ax.lines)
+             if a.get_gid() == "state"]
+    assert len(state) == 3  # two segments and the arrow into h_t
+    assert "$c_t$" not in labels  # no cell state in a GRU
+    fig.canvas.draw()
+
+
+def test_gru_cell_draws_into_given_axes():
+    fig, ax = plt.subplots()
+    fig2, ax2 = diagrams.draw_gru_cell(ax=ax)
+    assert fig2 is fig and ax2 is ax and len(patches_with_gid(ax, "gate")) == 3

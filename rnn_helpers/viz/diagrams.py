@@ -49,6 +49,7 @@ __all__ = [
     "draw_io_patterns",
     "draw_fixed_window",
     "draw_lstm_cell",
+    "draw_gru_cell",
 ]
 
 #: Face and edge colours of the kinds of node, and the colour of arrows.
@@ -514,6 +515,77 @@ def draw_lstm_cell(*, ax=None, figsize=(8.5, 5.6)):
     label(ax, 7.6, 4.75, "$h_t$ (output)", fontsize=11, va="baseline")
     label(ax, 6.0, -0.95,
           "σ: sigmoid gate, values in (0, 1)    ×, +: elementwise",
+          fontsize=9, color="#4b5563", va="baseline")
+    finish(ax, (-0.5, 9.0), (-1.3, 5.1))
+    return fig, ax
+
+
+def draw_gru_cell(*, ax=None, figsize=(8.5, 5.6)):
+    """
+    Draw one GRU step (PyTorch's reset-after form), with the primitives of
+    :func:`draw_lstm_cell`.
+
+    The state runs along the top: h_{t-1} is scaled by the update gate z_t,
+    (1 - z_t) n_t is added, and h_t leaves on the right and upwards. The gates
+    z_t and r_t (sigmoid boxes) and the candidate n_t (tanh) all read h_{t-1}
+    and x_t; the reset gate scales the candidate's recurrent part,
+    r_t * (W_hn h_{t-1} + b_hn). Pointwise operations are circles.
+
+    Inputs:
+    - ax: Matplotlib Axes to draw into, or None for a new figure
+    - figsize: (width, height) in inches of a new figure
+
+    Returns a tuple of:
+    - fig: The matplotlib Figure
+    - ax: The Axes holding the drawing (axis lines hidden). The gates are
+      patches with gid "gate", the operations gid "op", the state line
+      segments gid "state"
+    """
+    fig, ax = new_axes(ax, figsize=figsize)
+    state = _CELL_COLOR
+    box(ax, 4.25, 1.775, "", "frame", w=7.4, h=4.25, rounding=0.3,
+        linewidth=1.2, zorder=0, gid="frame")
+    # the state: h_{t-1} -> (x z_t) -> (+ (1 - z_t) n_t) -> h_t
+    label(ax, 0.0, 3.3, "$h_{t-1}$", fontsize=14)
+    label(ax, 8.55, 3.3, "$h_t$", fontsize=14)
+    line(ax, [(0.35, 3.3), (2.26, 3.3)], color=state, linewidth=3,
+         gid="state")
+    line(ax, [(2.74, 3.3), (4.66, 3.3)], color=state, linewidth=3,
+         gid="state")
+    arrow(ax, (5.14, 3.3), (8.2, 3.3), color=state, linewidth=3, zorder=2,
+          gid="state")
+    circle(ax, 2.5, 3.3, "×")
+    circle(ax, 4.9, 3.3, "+")
+    label(ax, 3.7, 3.7, "identity path where $z_t \\approx 1$", fontsize=9,
+          color=state, style="italic", va="baseline")
+    # h_{t-1} also feeds the gates, from below
+    line(ax, [(0.9, 3.3), (0.9, 0.2), (4.9, 0.2)])
+    label(ax, 1.5, -0.95, "$x_t$", fontsize=14)
+    line(ax, [(1.5, -0.7), (1.5, 0.2)])
+    gates = [(2.5, "$z_t$\n$\\sigma$", "marker"),
+             (3.6, "$r_t$\n$\\sigma$", "marker"),
+             (4.9, "$n_t$\ntanh", "input")]
+    for gx, text, kind in gates:
+        box(ax, gx, 1.2, text, kind, w=0.8, h=0.75, zorder=3, gid="gate")
+        arrow(ax, (gx, 0.2), (gx, 0.82), linewidth=1.5, zorder=2)
+    # the reset gate scales the candidate's recurrent part
+    arrow(ax, (4.0, 1.2), (4.5, 1.2), linewidth=1.5, zorder=2)
+    label(ax, 6.3, 0.55, "$r_t \\odot (W_{hn}h_{t-1} + b_{hn})$",
+          fontsize=9, color="#4b5563")
+    # z_t * h_{t-1}, and (1 - z_t) * n_t
+    arrow(ax, (2.5, 1.58), (2.5, 3.06), linewidth=1.5, zorder=2)
+    circle(ax, 3.6, 2.35, "1−")
+    line(ax, [(2.5, 2.35), (3.36, 2.35)])
+    circle(ax, 4.9, 2.35, "×")
+    line(ax, [(3.84, 2.35), (4.66, 2.35)])
+    arrow(ax, (4.9, 1.58), (4.9, 2.11), linewidth=1.5, zorder=2)
+    arrow(ax, (4.9, 2.59), (4.9, 3.06), linewidth=1.5, zorder=2)
+    # h_t is also the output
+    line(ax, [(7.2, 3.3), (7.2, 4.4)])
+    arrow(ax, (7.2, 4.3), (7.2, 4.55), linewidth=1.5, zorder=2)
+    label(ax, 7.2, 4.75, "$h_t$ (output)", fontsize=11, va="baseline")
+    label(ax, 6.0, -0.95,
+          "σ: sigmoid gate, values in (0, 1)    ×, +, 1−: elementwise",
           fontsize=9, color="#4b5563", va="baseline")
     finish(ax, (-0.5, 9.0), (-1.3, 5.1))
     return fig, ax
