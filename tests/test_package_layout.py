@@ -118,6 +118,8 @@ def test_every_sub_package_documents_its_modules():
         for mod in sorted(pkg.glob("*.py")):
             if mod.name.startswith("_"):
                 continue
+            if re.fullmatch(r"ch\d\d", mod.stem) and "chNN" in doc:
+                continue  # one checker module per chapter, named as a family
             assert mod.stem in doc, (
                 f"{pkg.name}/__init__.py does not mention {mod.stem}"
             )
