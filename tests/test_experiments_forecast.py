@@ -120,3 +120,16 @@ def test_run_validates_and_is_reproducible(monkeypatch):
     json.dumps(a)
     assert a["sunspots"]["one_step"] == b["sunspots"]["one_step"]
     assert a["goog"]["multi_step"] == b["goog"]["multi_step"]
+
+
+def test_sunspots_experiment_is_deterministic_and_steps_decide(monkeypatch):
+    # the notebook's experiment function twice with a tiny budget: identical
+    # numbers, and every GRU trained exactly its step budget (the time budget
+    # is a safety cap that raises, it never decides the number of steps)
+    monkeypatch.setattr(forecast, "STEPS_PER_SECOND", 10)
+    a, b = (forecast.sunspots_experiment(seconds=4.0, seed=0, n_seeds=2) for _ in range(2))
+    ma, mb = forecast.metrics(a), forecast.metrics(b)
+    assert ma["one_step"] == mb["one_step"] and ma["multi_step"] == mb["multi_step"]
+    assert ma["dm_one_step_hln"] == mb["dm_one_step_hln"]
+    assert a.best_step == b.best_step
+    assert a.train.steps == b.train.steps == 20 and a.train.stopped == "steps"

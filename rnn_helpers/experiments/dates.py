@@ -24,11 +24,18 @@ of chapter 10 calls :func:`experiment` (which ``run`` uses) with a short
 budget, so it can also plot the curves and the attention weights.
 
 Budgets: each model gets ``STEPS_PER_SECOND * seconds`` optimiser steps (the
-same number for both, so both see the same number of examples), a rate that
-a quiet 2-core laptop meets, so a run normally stops on its step budget and
-is reproducible. The wall-time limit (``PLAIN_SHARE * seconds`` for the plain
-model, the rest for the attention model, which costs more per step) is only
-a safety net on a busy machine; the metrics record which limit stopped each run.
+same number for both, so both see the same number of examples), and always
+exactly that many: the number of steps, never the wall time, decides a
+result, so two runs with the same seed give the same numbers on a quiet or a
+loaded machine (training runs on one torch thread, so the floating-point
+reductions are the same too). The wall-time limit is only a safety cap
+(``SAFETY_FACTOR * seconds + 60`` s by default, ``PLAIN_SHARE`` of it for the
+plain model); a training that hits it raises instead of returning a shorter run.
+
+Stored multi-seed runs (chapter 10's learning curves):
+``python -m rnn_helpers.experiments.dates --seeds 5`` trains both models for
+:data:`STORED_STEPS` steps on seeds 0-4 and writes one JSON file and one log
+per seed under ``results/dates/`` (:func:`stored_runs`, :func:`main`).
 
 Why one module of about 450 lines: it is chapter 10's experiment end to end
 (models, training, evaluation, both baselines, metrics), read top to bottom
@@ -46,7 +53,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from rnn_helpers.argcheck import check_float
+from rnn_helpers.argcheck import check_float, check_int
 from rnn_helpers.data.dates import DatesData, EncodedDates, load_dates, style_name
 from rnn_helpers.experiments.metrics import paired_bootstrap
 from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread
@@ -62,6 +69,14 @@ from rnn_helpers.models.training import TrainResult, set_seed, train
 
 __all__ = [
     "STEPS_PER_SECOND",
+    "SAFETY_FACTOR",
+    "STORED_STEPS",
+    "STORED_EVAL_EVERY",
+    "stored_config",
+    "run_stored",
+    "load_stored",
+    "steps_to_reach",
+    "main",
     "PLAIN_SHARE",
     "MODEL_CONFIG",
     "DatesExperiment",
@@ -80,8 +95,10 @@ __all__ = [
 
 #: optimiser steps of each model per second of the total budget
 STEPS_PER_SECOND = 10
-#: share of the wall-time safety net for the plain model (its steps are cheaper)
+#: share of the wall-time safety cap for the plain model (its steps are cheaper)
 PLAIN_SHARE = 0.42
+#: the safety cap is SAFETY_FACTOR * seconds + 60 s by default (it raises, never decides)
+SAFETY_FACTOR = 20.0
 #: the sizes shared by both models
 MODEL_CONFIG = dict(emb_size=16, enc_hidden=32, dec_hidden=64)
 BATCH_SIZE = 64
@@ -341,7 +358,8 @@ def baselines(data: DatesData, split: str = "test") -> Dict[str, Dict[str, float
 
 
 def experiment(seconds: float, seed: int = 0, max_seconds: Optional[float] = None,
-               data: Optional[DatesData] = None, progress: bool = False) -> DatesExperiment:
+               data: Optional[DatesData] = None, progress: bool = False,
+               steps: Optional[int] = None, eval_every: Optional[int] = None) -> DatesExperiment:
     """
     Generate the data, train both models with the same step budget, evaluate on the test dates.
 
@@ -349,9 +367,13 @@ def experiment(seconds: float, seed: int = 0, max_seconds: Optional[float] = Non
     - seconds: Float total budget; each model gets round(STEPS_PER_SECOND * seconds)
       steps (at least 1)
     - seed: Integer seed (data, initialisation, minibatches)
-    - max_seconds: Float wall-time safety net for both trainings together (default
-      ``seconds``), split PLAIN_SHARE : 1 - PLAIN_SHARE; a generous net keeps a run on
-      a busy machine reproducible (it still stops on its step budget)
+    - max_seconds: Float wall-time safety cap for both trainings together (default
+      ``SAFETY_FACTOR * seconds + 60``), split PLAIN_SHARE : 1 - PLAIN_SHARE. It never
+      decides the result: a training that hits it raises RuntimeError, so every
+      completed run trained exactly its step budget, whatever the machine's load
+    - steps: Optional Integer step budget of each model (overrides ``seconds``)
+    - eval_every: Optional Integer, validate every this many steps (default: about
+      :data:`N_EVALS` points per curve)
     - data: Optional :class:`DatesData` already generated with
       ``load_dates(N_TRAIN, N_VAL, N_TEST, seed=seed)`` (saves generating it twice)
     - progress: Boolean, show tqdm bars
@@ -360,22 +382,35 @@ def experiment(seconds: float, seed: int = 0, max_seconds: Optional[float] = Non
     - exp: :class:`DatesExperiment`
     """
     seconds, seed = check_budget(seconds, seed)
-    net = seconds if max_seconds is None else check_float("max_seconds", max_seconds, positive=True)
+    if max_seconds is None:
+        net = SAFETY_FACTOR * seconds + 60.0
+    else:
+        net = check_float("max_seconds", max_seconds, positive=True)
     set_seed(seed)
     if data is None:
         data = load_dates(N_TRAIN, N_VAL, N_TEST, seed=seed)
     elif not isinstance(data, DatesData):
         raise ValueError(f"data: expected a DatesData from load_dates, got {type(data).__name__}")
     train_set, val_set, test_set = data.encode("train"), data.encode("val"), data.encode("test")
-    steps = max(1, int(round(STEPS_PER_SECOND * seconds)))
+    if steps is None:
+        steps = max(1, int(round(STEPS_PER_SECOND * seconds)))
+    else:
+        steps = check_int("steps", steps, 1)
     nets = {"plain": PLAIN_SHARE * net, "attention": (1 - PLAIN_SHARE) * net}
     models, results, test, preds = {}, {}, {}, {}
-    for name in MODELS:
-        model = make_model(data, attention=(name == "attention"), seed=seed)
-        results[name] = fit(model, train_set, val_set, max_steps=steps, max_seconds=nets[name],
-                            seed=seed, progress=progress)
-        test[name], preds[name] = evaluate(model, test_set)
-        models[name] = model
+    with one_thread():  # the same floating-point reductions on every run
+        for name in MODELS:
+            model = make_model(data, attention=(name == "attention"), seed=seed)
+            results[name] = fit(model, train_set, val_set, max_steps=steps,
+                                max_seconds=nets[name], eval_every=eval_every, seed=seed,
+                                progress=progress)
+            if results[name].steps < steps:
+                raise RuntimeError(
+                    f"{name}: the wall-time safety cap of {nets[name]:.0f} s stopped training "
+                    f"after {results[name].steps} of {steps} steps; the result would depend on "
+                    "the machine's load, so none is returned (pass a larger max_seconds)")
+            test[name], preds[name] = evaluate(model, test_set)
+            models[name] = model
     return DatesExperiment(data=data, models=models, results=results, test=test, predictions=preds,
                            baselines=baselines(data, "test"), steps=steps, seconds=float(seconds), seed=int(seed))
 
@@ -455,3 +490,116 @@ def summary(metrics: dict) -> dict:
                       metrics["plain"]["exact_match"], metrics["attention_minus_plain_ci95"],
                       english_rules=metrics["baselines"]["english_rules"]["exact_match"],
                       n_test=metrics["n_test"], seeds=1)
+
+
+# ----------------------------------------------------------------------------
+# stored multi-seed runs (chapter 10's learning curves)
+# ----------------------------------------------------------------------------
+
+#: optimiser steps of each model in the stored runs (3x the notebook's 200; chosen so five seeds fit a modest CPU budget)
+STORED_STEPS = 600
+#: validation every this many steps in the stored runs (30 points per curve)
+STORED_EVAL_EVERY = 20
+#: seeds of the stored runs
+STORED_SEEDS = 5
+
+
+def stored_config(steps: int = STORED_STEPS, eval_every: int = STORED_EVAL_EVERY) -> dict:
+    """The configuration a stored run records (compared with the defaults by the tests)."""
+    return {"steps": int(steps), "eval_every": int(eval_every), "batch_size": BATCH_SIZE,
+            "lr": LEARNING_RATE, "clip_norm": CLIP_NORM, "model": dict(MODEL_CONFIG),
+            "n_train": N_TRAIN, "n_val": N_VAL, "n_test": N_TEST}
+
+
+def run_stored(seed: int, steps: int = STORED_STEPS, eval_every: int = STORED_EVAL_EVERY,
+               max_seconds: float = 3600.0) -> dict:
+    """
+    One stored run: both models, ``steps`` steps each, validated every ``eval_every`` steps.
+
+    Inputs:
+    - seed: Integer seed (data, initialisation, minibatches)
+    - steps, eval_every: Integers
+    - max_seconds: Float safety cap (raises when hit)
+
+    Returns:
+    - dict: :func:`metrics` plus "config" (:func:`stored_config`) and "wall_seconds"
+    """
+    start = time.perf_counter()
+    exp = experiment(steps / STEPS_PER_SECOND, seed=seed, max_seconds=max_seconds,
+                     steps=steps, eval_every=eval_every)
+    out = metrics(exp)
+    out["config"] = stored_config(steps, eval_every)
+    out["wall_seconds"] = time.perf_counter() - start
+    return out
+
+
+def load_stored(folder) -> List[dict]:
+    """
+    The stored runs, sorted by seed.
+
+    Inputs:
+    - folder: path of ``results/dates`` (holding ``seed_K.json``)
+
+    Returns:
+    - runs: list of dicts written by :func:`main`
+    """
+    import json
+    from pathlib import Path
+
+    files = sorted(Path(folder).glob("seed_*.json"))
+    if not files:
+        raise ValueError(f"folder: no seed_*.json in {folder}")
+    runs = [json.loads(f.read_text()) for f in files]
+    return sorted(runs, key=lambda r: r["seed"])
+
+
+def steps_to_reach(curve: Sequence[Sequence[float]], level: float) -> Optional[int]:
+    """
+    The first validation step whose exact match is >= level.
+
+    Inputs:
+    - curve: Sequence of (step, value) pairs, in step order
+    - level: Float in [0, 1]
+
+    Returns:
+    - step: Integer, or None when the curve never reaches ``level``
+    """
+    level = check_float("level", level, 0.0, 1.0)
+    return next((int(s) for s, v in curve if v >= level), None)
+
+
+def main(argv=None) -> int:
+    """``python -m rnn_helpers.experiments.dates --seeds 5 [--steps N] [--out DIR]``."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m rnn_helpers.experiments.dates",
+                                     description="Chapter 10's stored multi-seed runs.")
+    parser.add_argument("--seeds", type=int, default=STORED_SEEDS, help="seeds 0..K-1")
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=STORED_STEPS)
+    parser.add_argument("--eval-every", type=int, default=STORED_EVAL_EVERY)
+    parser.add_argument("--out", default="results/dates")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        res = run_stored(seed, args.steps, args.eval_every)
+        (out / f"seed_{seed}.json").write_text(json.dumps(res, indent=1, sort_keys=True) + "\n")
+        lines = [f"seed {seed}: {args.steps} steps per model, wall {res['wall_seconds']:.1f} s"]
+        for name in MODELS:
+            m = res[name]
+            lines.append(f"{name}: test exact match {m['exact_match']:.4f}, stopped on "
+                         f"{m['stopped']}, {m['seconds']:.1f} s")
+            lines += [f"  step {s:5d} validation exact match {v:.4f}"
+                      for s, v in m["val_exact_match"]]
+        (out / f"seed_{seed}.log").write_text("\n".join(lines) + "\n")
+        print(lines[0], flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
