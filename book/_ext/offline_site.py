@@ -14,7 +14,9 @@ What it does, in the order Sphinx runs it:
    - MathJax 3 from ``node_modules/mathjax/es5`` (``npm ci`` installs it from
      the pinned ``package-lock.json``);
    - ``plotly.min.js`` from the installed ``plotly`` Python package;
-   - ``explorer.js`` from :mod:`rnn_helpers` (the slider runtime).
+   - ``explorer.js`` from :mod:`rnn_helpers` (the slider runtime);
+
+   and delete the explorer JSON files (item 3) that no page links any more.
 3. ``html-page-context``: add the explorer runtime only to the pages that
    contain an explorer (the runtime loads ``plotly.min.js``, 4.8 MB, itself,
    once the text and the math are on screen, so MathJax never waits for it);
@@ -75,12 +77,17 @@ def _externalise_specs(app: Sphinx, pagename: str, body: str) -> str:
     """Write every explorer spec of a page to its own JSON file; leave a link."""
     folder = Path(app.outdir) / EXPLORER_DATA / pagename
     page_dir = posixpath.dirname(pagename)
+    seen: dict[str, int] = {}
 
     def move(m):
+        uid = m["id"]  # the hash of the explorer's content: twice on a page, made unique
+        seen[uid] = seen.get(uid, 0) + 1
+        if seen[uid] > 1:
+            uid = f"{uid}-{seen[uid]}"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{m['id']}.json").write_text(m["json"].replace("<\\/", "</"), encoding="utf-8")
-        href = posixpath.relpath(f"{EXPLORER_DATA}/{pagename}/{m['id']}.json", page_dir or ".")
-        return (f'<div class="rnn-explorer" id="{m["id"]}"{m["mid"]}'
+        (folder / f"{uid}.json").write_text(m["json"].replace("<\\/", "</"), encoding="utf-8")
+        href = posixpath.relpath(f"{EXPLORER_DATA}/{pagename}/{uid}.json", page_dir or ".")
+        return (f'<div class="rnn-explorer" id="{uid}"{m["mid"]}'
                 f'<script type="application/json" class="rnn-explorer-spec" '
                 f'data-src="{href}"></script>')
 
@@ -137,6 +144,24 @@ def _copy_vendor(app: Sphinx, exception) -> None:
     shutil.copy2(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", out / "plotly")
     (out / "rnn_helpers").mkdir(parents=True, exist_ok=True)
     shutil.copy2(interactive.EXPLORER_JS, out / "rnn_helpers" / "explorer.js")
+    _drop_unreferenced_specs(Path(app.outdir))
+
+
+def _drop_unreferenced_specs(outdir: Path) -> None:
+    """Delete explorer JSON files that no page of the site links any more."""
+    data = outdir / EXPLORER_DATA
+    if not data.exists():
+        return
+    used = set()
+    for page in outdir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        if "rnn-explorer-spec" not in text:
+            continue
+        for href in re.findall(r'class="rnn-explorer-spec" data-src="([^"]+)"', text):
+            used.add((page.parent / href).resolve())
+    for spec in data.rglob("*.json"):
+        if spec.resolve() not in used:
+            spec.unlink()
 
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"

@@ -53,12 +53,12 @@ place. Without a kernel the figure stays as it was last drawn.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import itertools
 import json
 import math
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -381,8 +381,9 @@ class Explorer:
 
     def static_html(self) -> str:
         """Self-contained HTML (no script of its own) for the kernel-free website."""
-        uid = "rnnx-" + uuid.uuid4().hex[:10]
         payload = json.dumps(self.spec(), separators=(",", ":"), allow_nan=False)
+        # the id follows the content: a rebuilt page keeps its explorers' ids
+        uid = "rnnx-" + hashlib.sha1(payload.encode()).hexdigest()[:10]
         payload = payload.replace("</", "<\\/")  # keep the JSON inside its <script>
         title = f'<p class="rnn-explorer-title">{html.escape(self.title)}</p>' if self.title else ""
         return (
