@@ -270,3 +270,46 @@ def test_flow_cells_run_the_numpy_rnn_step_functions():
     assert np.array_equal(trace.states[:, -1], h)
     g = np.random.default_rng(6).standard_normal((3, cell.H))
     assert np.array_equal(cell.vjp(trace, trace.T, g), gru_step_backward(g, step)[1])
+
+
+@pytest.mark.parametrize("forget_bias", [0.0, 2.0])
+def test_carousel_paths_match_autograd_with_the_gate_paths_cut(forget_bias):
+    # oracle: torch autograd of the same LSTM, (a) all paths, (b) gates
+    # computed from detached h and f detached, so only c -> c remains
+    T, H, D, N = 12, 5, 3, 4
+    paths = gfl.carousel_paths(T, forget_bias, H=H, D=D, N=N, seed=3,
+                               burn_in=4)
+    x, u, warm = gfl._inputs(T, D, N, H, 3, 1.0, 4)
+    cell = gfl.LSTMFlowCell.random(H, D, np.random.default_rng([3, 4]),
+                                   forget_bias=forget_bias)
+    s0 = gfl._warm_state(cell, warm)
+    Wx, Wh, b = (torch.tensor(a) for a in (cell.W_x, cell.W_h, cell.b))
+    norms = {}
+    for cut in (False, True):
+        h = torch.tensor(s0[:, :H])
+        c = torch.tensor(s0[:, H:], requires_grad=True)
+        cs = []
+        for t in range(T):
+            h_in = h.detach() if cut else h
+            a = torch.tensor(x[:, t]) @ Wx.T + h_in @ Wh.T + b
+            i, f, g, o = a.split(H, dim=1)
+            i, f, o = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o)
+            g = torch.tanh(g)
+            c = (f.detach() if cut else f) * c + i * g
+            c.retain_grad()
+            cs.append(c)
+            h = o * torch.tanh(c)
+        (h * torch.tensor(u)).sum().backward()
+        n = np.stack([cs[t].grad.norm(dim=1).numpy() for t in range(T)], 1)
+        norms[cut] = np.median(n, axis=0)[::-1]  # distance 0 .. T-1
+    np.testing.assert_allclose(paths.total[:T], norms[False], rtol=1e-10)
+    np.testing.assert_allclose(paths.carousel[:T], norms[True], rtol=1e-10)
+    assert paths.ratio(0) == pytest.approx(1.0)
+
+
+def test_carousel_dominates_only_with_a_large_forget_bias():
+    small = gfl.carousel_paths(60, 0.0, N=8)
+    large = gfl.carousel_paths(60, 3.0, N=8)
+    assert small.ratio(50) > 100 * large.ratio(50)
+    with pytest.raises(ValueError, match="T"):
+        gfl.carousel_paths(0, 1.0)

@@ -82,6 +82,8 @@ __all__ = [
     "lstm_node_gradients",
     "FlowComparison",
     "compare_gradient_flow",
+    "CarouselPaths",
+    "carousel_paths",
 ]
 
 
@@ -545,3 +547,57 @@ def compare_gradient_flow(T: int = 100, forget_bias: Optional[float] = 1.0, *, H
         forget_mean=float(trace.cache["f"].mean()),
         forget_bias=float("nan") if forget_bias is None else float(forget_bias),
         T=T, H=H, N=N)
+
+
+@dataclass(frozen=True)
+class CarouselPaths:
+    """The LSTM's dL/dc_t split into the carousel alone and everything else.
+
+    - distance: (T+1,) k = T - t.
+    - total: (T+1,) median over sequences of ||dL/dc_{T-k}|| (all paths).
+    - carousel: (T+1,) median of ||dL/dc_T * prod_{j=T-k+1}^{T} f_j||, the
+      gradient that travels only along c (eq-ch05-carousel).
+    - forget_bias: the LSTM's b_f.
+    """
+
+    distance: np.ndarray
+    total: np.ndarray
+    carousel: np.ndarray
+    forget_bias: float
+
+    def ratio(self, k: int) -> float:
+        """total / carousel at distance k (1: the carousel carries it all)."""
+        return float(self.total[k] / self.carousel[k])
+
+
+def carousel_paths(T: int = 100, forget_bias: Optional[float] = 1.0, *,
+                   H: int = 32, D: int = 4, N: int = 32, seed: int = 0,
+                   input_scale: float = 1.0, burn_in: int = 50) -> CarouselPaths:
+    """Measure the carousel's share of the LSTM's cell-state gradient.
+
+    Same cell, inputs and loss as ``compare_gradient_flow`` (same arguments).
+    The total dL/dc_t sums every path from the loss to c_t; the carousel
+    path alone is dL/dc_T multiplied elementwise by the forget gates of
+    steps t+1..T. Their difference is what the paths through h_{t} and the
+    gates (c -> h -> gates of the next step -> c) carry.
+
+    Returns:
+    - CarouselPaths, medians over the N sequences against the distance.
+    """
+    T = check_int("T", T, 1)
+    H, D, N, seed, burn_in = int(H), int(D), int(N), int(seed), int(burn_in)
+    x, u, warm = _inputs(T, D, N, H, seed, float(input_scale), burn_in)
+    cell = LSTMFlowCell.random(H, D, np.random.default_rng([seed, 4]), forget_bias=forget_bias)
+    trace = cell.run(x, _warm_state(cell, warm))
+    _, dc = lstm_node_gradients(cell, x, u, trace=trace)  # (N, T+1, H)
+    f = trace.cache["f"]  # (N, T, H): f of step t+1 at index t
+    carousel = np.empty_like(dc)
+    carousel[:, T] = dc[:, T]
+    with np.errstate(under="ignore"):
+        for t in range(T - 1, -1, -1):
+            carousel[:, t] = carousel[:, t + 1] * f[:, t]
+    return CarouselPaths(
+        distance=np.arange(T + 1),
+        total=_median_by_distance(np.linalg.norm(dc, axis=2)),
+        carousel=_median_by_distance(np.linalg.norm(carousel, axis=2)),
+        forget_bias=float("nan") if forget_bias is None else float(forget_bias))
