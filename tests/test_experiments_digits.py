@@ -83,3 +83,15 @@ def test_command_line_prints_json():
                          capture_output=True, text=True, check=True, timeout=600).stdout
     metrics = json.loads(out)
     assert "baseline_logistic_regression" in metrics and metrics["rnn"]["steps"] >= 1
+
+
+def test_two_executions_give_identical_metrics(task):
+    """Steps, not seconds, decide: the same call twice gives the same numbers."""
+    a, _ = digits.experiment(60, seed=0, steps=6, comparison_steps=4, task=task)
+    b, _ = digits.experiment(60, seed=0, steps=6, comparison_steps=4, task=task)
+    assert a == b and a["rnn"]["steps"] == 6 and a["rnn"]["stopped"] == "steps"
+
+
+def test_the_wall_time_cap_raises_instead_of_shortening(task):
+    with pytest.raises(RuntimeError, match="safety cap"):
+        digits.train_reader(task, steps=10**6, seconds=1e-3, seed=0, eval_every=10**6)

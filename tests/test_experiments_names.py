@@ -87,3 +87,15 @@ def test_command_line_prints_json():
     metrics = json.loads(out)
     assert metrics["rnn"]["steps"] >= 1 and "baseline_bag_of_bigrams" in metrics
 
+
+
+def test_two_executions_give_identical_metrics(task):
+    """Steps, not seconds, decide: the same call twice gives the same numbers."""
+    a, _ = names.experiment(30, seed=0, steps=5, task=task)
+    b, _ = names.experiment(30, seed=0, steps=5, task=task)
+    assert a == b and a["rnn"]["steps"] == 5 and a["rnn"]["stopped"] == "steps"
+
+
+def test_the_wall_time_cap_raises_instead_of_shortening(task):
+    with pytest.raises(RuntimeError, match="safety cap"):
+        names.train_classifier(task, steps=10**6, seconds=1e-3, seed=0, eval_every=10**6)

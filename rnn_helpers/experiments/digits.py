@@ -42,6 +42,7 @@ from rnn_helpers.models.training import set_seed
 
 __all__ = [
     "STEPS_PER_SECOND",
+    "SAFETY_FACTOR",
     "MODEL_DEFAULTS",
     "DigitsTask",
     "prepare",
@@ -58,6 +59,10 @@ __all__ = [
 
 #: Step budget per second: about half of what one quiet CPU core manages.
 STEPS_PER_SECOND = 100
+#: The wall-time safety cap of a training is SAFETY_FACTOR times its share of
+#: ``seconds`` plus 60 s; hitting it raises RuntimeError: the step budget, never
+#: the clock, ends a run, so a result does not depend on the machine's load.
+SAFETY_FACTOR = 10.0
 #: The network and optimiser of the main model.
 MODEL_DEFAULTS: Dict[str, Any] = dict(
     cell="lstm", hidden=64, batch=64, lr=1e-2, momentum=0.9, clip_norm=1.0, eval_every=50,
@@ -163,7 +168,8 @@ def train_reader(task: DigitsTask, *, steps: int, seconds: float, seed: int = 0,
 
     Inputs:
     - task: DigitsTask
-    - steps, seconds: Step budget and time budget (safety net)
+    - steps: Step budget (it alone ends a training)
+    - seconds: Wall-time safety cap; hitting it raises RuntimeError
     - seed: Seeds initialisation and batches
     - loss: "ce" (cross-entropy on the logits) or "mse" (:func:`softmax_mse`)
     - optimizer: "adam" or "sgd" (with momentum MODEL_DEFAULTS["momentum"])
@@ -206,6 +212,11 @@ def train_reader(task: DigitsTask, *, steps: int, seconds: float, seed: int = 0,
     result, best_step = train_best(model, batch_fn, loss_fn, val_fn, max_steps=steps, max_seconds=seconds,
                                    lr=lr, optimizer=opt, clip_norm=cfg["clip_norm"],
                                    eval_every=cfg["eval_every"], seed=seed)
+    if result.stopped == "time":
+        raise RuntimeError(
+            f"the wall-time safety cap of {seconds:.0f} s stopped training after {result.steps} "
+            f"of {steps} steps; a shorter run would depend on the machine's load, so none is "
+            "returned (pass a larger seconds)")
     model.eval()
     return model, result, best_step
 
@@ -239,7 +250,7 @@ def compare_losses(task: DigitsTask, *, steps: int, seconds: float, seed: int = 
 
     Inputs:
     - task: DigitsTask
-    - steps: Step budget of each of the four runs; seconds: time budget of each
+    - steps: Step budget of each of the four runs; seconds: wall-time safety cap of each
     - seed: The same seed (same initial weights, same batches) for all four
     - eval_every: Steps between validation evaluations (default: max(5, steps // 10))
 
@@ -272,10 +283,13 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
     Train the row-reading RNN and the baseline; compare the two losses.
 
     Half of ``seconds`` goes to the main model, an eighth to each of the four
-    runs of the loss comparison.
+    runs of the loss comparison; these shares set the step budgets
+    (STEPS_PER_SECOND per second). The wall-time safety caps are SAFETY_FACTOR
+    times the shares plus 60 s and raise RuntimeError when hit, so the result
+    depends on the steps only, never on the machine's load.
 
     Inputs:
-    - seconds: Total time budget of the training runs (> 0)
+    - seconds: Nominal total budget of the training runs (> 0)
     - seed: Non-negative integer
     - steps: Step budget of the main model (default STEPS_PER_SECOND * seconds / 2)
     - comparison_steps: Step budget of each comparison run (default STEPS_PER_SECOND * seconds / 8)
@@ -293,12 +307,14 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
         comparison_steps = max(1, int(round(STEPS_PER_SECOND * seconds / 8)))
     y_test = task.labels[task.test]
 
-    model, result, best_step = train_reader(task, steps=steps, seconds=seconds / 2, seed=seed)
+    model, result, best_step = train_reader(task, steps=steps, seconds=SAFETY_FACTOR * seconds / 2 + 60.0,
+                                             seed=seed)
     pred_rnn = predict(model, task, task.test)
     logistic, C, val_lr = fit_logistic(task)
     pred_lr = logistic.predict(task.images[task.test].reshape(len(task.test), -1))
     low, high = paired_bootstrap(pred_rnn == y_test, pred_lr == y_test, seed=seed)
-    runs = compare_losses(task, steps=int(comparison_steps), seconds=seconds / 8, seed=seed)
+    runs = compare_losses(task, steps=int(comparison_steps),
+                          seconds=SAFETY_FACTOR * seconds / 8 + 60.0, seed=seed)
 
     metrics = {
         "task": "load_digits 8x8 images, read row by row (T=8, D=8)",
@@ -309,7 +325,7 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
             "test_macro_f1": macro_f1(y_test, pred_rnn, 10),
             "val_accuracy": max(v for _, v in result.evals) if result.evals else float("nan"),
             "steps": result.steps, "best_step": best_step, "stopped": result.stopped,
-            "train_seconds": round(result.seconds, 2), "final_train_loss": result.final_loss,
+            "final_train_loss": result.final_loss,
             "n_params": int(sum(p.numel() for p in model.parameters())),
         },
         "baseline_logistic_regression": {
@@ -320,10 +336,10 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
         "rnn_minus_logistic_ci95": [low, high],
         "loss_comparison": runs,
         "confusion_matrix_rnn": confusion_matrix(y_test, pred_rnn, 10).tolist(),
-        "seconds_total": round(time.perf_counter() - start, 2),
         "seed": seed,
     }
-    artefacts = {"model": model, "task": task, "result": result, "logistic": logistic,
+    artefacts = {"seconds_total": round(time.perf_counter() - start, 2),
+                 "model": model, "task": task, "result": result, "logistic": logistic,
                  "pred_rnn": pred_rnn, "pred_logistic": pred_lr}
     return metrics, artefacts
 
