@@ -1,42 +1,43 @@
 """rnn_helpers: the code behind the course *Recurrent Neural Networks*.
 
-Import the submodule you need; nothing heavy is imported here.
+Import the sub-package or module you need; nothing heavy is imported here.
+The package is layered, and a module imports only from its own layer or
+below (``tests/test_package_layout.py`` enforces it):
 
-Cells, from scratch and verified against ``torch.nn``:
+Helpers
 
-- :mod:`rnn_helpers.numpy_rnn`     RNN, LSTM, GRU forward/backward (BPTT) in NumPy; ``params_from_torch``.
-- :mod:`rnn_helpers.torch_rnn`     the same cells as ``torch.nn.Module`` s with ``from_torch``.
-- :mod:`rnn_helpers.numpy_rnn.gru_variants`  the GRU of Cho et al. (2014), z/1-z conventions, parameter counts.
-- :mod:`rnn_helpers.numpy_rnn.layout`    LSTM weights between PyTorch, TensorFlow 1 and ONNX gate orders.
-- :mod:`rnn_helpers.gradcheck`     finite-difference gradients and relative error.
-- :mod:`rnn_helpers.numpy_rnn.losses`, :mod:`rnn_helpers.numpy_rnn.embeddings`  softmax, cross-entropy, MSE; one-hot and embeddings.
+- :mod:`rnn_helpers.argcheck`       argument checks: ``ValueError`` naming the argument and the expected shape.
+- :mod:`rnn_helpers.gradcheck`      ``numerical_gradient`` (centred differences) and ``rel_error`` (contract).
 
-Gradient flow and figures:
+Cells and data
 
-- :mod:`rnn_helpers.gradient_flow.elman`, :mod:`rnn_helpers.gradient_flow.gated`  Jacobian products and gradient norms over time.
-- :mod:`rnn_helpers.viz.explorer`   ``Explorer``: figures with sliders, live in JupyterLab, kernel-free on the website.
-- :mod:`rnn_helpers.viz.gradients`, :mod:`rnn_helpers.viz.latch`, :mod:`rnn_helpers.viz.temperature`  the course's explorers.
-- :mod:`rnn_helpers.viz.diagrams`, :mod:`rnn_helpers.viz.computation_graph`  drawings of unrolled networks.
+- :mod:`rnn_helpers.numpy_rnn`      RNN, LSTM, GRU forward/backward in NumPy, stacked and bidirectional
+  (``deep_forward``), weight layouts (``params_from_torch``, gate orders, parameter counts), GRU
+  variants, activations, losses, embeddings; Part IV's linear recurrences: the parallel scan,
+  minGRU/minLSTM, diagonal SSMs (LRU, S4D, selective scan), linear attention and the mLSTM (contract).
+- :mod:`rnn_helpers.torch_rnn`      the same cells as ``torch.nn.Module`` s with ``from_torch``; minGRU/minLSTM
+  and a selective SSM trained with a scan (contract).
+- :mod:`rnn_helpers.data`           offline data: small real sequences, long-range tasks, the character corpus,
+  names, dates, time series; padding and packing.
 
-Data, tasks and training:
+Models and analysis
 
-- :mod:`rnn_helpers.data.sequences`, :mod:`rnn_helpers.data.tasks`  small real sequences; synthetic long-range tasks.
-- :mod:`rnn_helpers.models.training`      one seeded training loop: budgets, clipping, NaN/inf guard.
-- :mod:`rnn_helpers.models.sampling`      temperature softmax and text generation.
-- :mod:`rnn_helpers.experiments.showdown`      RNN vs LSTM vs GRU on long-range tasks.
-- :mod:`rnn_helpers.data.corpus`, :mod:`rnn_helpers.models.ngram`, :mod:`rnn_helpers.data.names`,
-  :mod:`rnn_helpers.data.padding`, :mod:`rnn_helpers.models.forecasting`, :mod:`rnn_helpers.data.dates`,
-  :mod:`rnn_helpers.models.seq2seq`      the application chapters.
-- :mod:`rnn_helpers.experiments`          ``python -m rnn_helpers.experiments NAME --seconds S`` prints held-out metrics as JSON.
+- :mod:`rnn_helpers.models`         the training loop, Kneser–Ney n-grams, sampling, seq2seq with attention,
+  forecasting baselines and error measures.
+- :mod:`rnn_helpers.gradient_flow`  Jacobian products, gradient norms and bounds through time; clipping and the cliff.
 
-Notebooks:
+Figures
 
-- :mod:`rnn_helpers.notebook`        ``setup(seed)`` opens every chapter; ``glue(key, value)`` stores numbers for the prose.
+- :mod:`rnn_helpers.viz`            the kernel-free ``Explorer``, diagrams, and the chapters' figures and explorers.
 
-Exercises:
+What the chapters call
 
-- :mod:`rnn_helpers.exercises.feedback`      the feedback core; :mod:`rnn_helpers.exercises` one module per chapter.
-- :mod:`rnn_helpers.experiments.bench`         ``python -m rnn_helpers.experiments.bench``: NumPy vs ``torch.nn`` timing.
+- :mod:`rnn_helpers.notebook`       ``setup(seed)`` opens every chapter; ``glue(key, value)`` stores numbers for the prose.
+- :mod:`rnn_helpers.exercises`      the feedback core and one checker module per chapter.
+- :mod:`rnn_helpers.experiments`    ``python -m rnn_helpers.experiments NAME --seconds S [--seed K] [--json]``:
+  the applications, the showdown, the Part IV experiments and ``bench``; stored runs under ``results/``.
+
+Each sub-package's ``__init__`` lists its modules.
 """
 
 __version__ = "0.1.0"

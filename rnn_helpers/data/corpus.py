@@ -29,6 +29,10 @@ Example::
     corpus.train.shape              # (n_train_blocks, block_size)
     x, y = random_windows(corpus.train, 32, 100, np.random.default_rng(0))
     x.shape, y.shape                # (32, 100), (32, 100); y[:, t] = x[:, t + 1]
+
+Why one module of over 400 lines: loading, normalising, splitting and
+batching the corpus are one pipeline whose steps share the split's
+invariants (blocks, vocabulary); most of the length is docstrings.
 """
 
 from __future__ import annotations

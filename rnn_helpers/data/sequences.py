@@ -58,9 +58,16 @@ def load_goog_close():
     - dates: Array of shape (T,), dtype datetime64[D]
     - close: Array of shape (T,), float64, closing price in US dollars
     """
-    from matplotlib import cbook
+    # The data file ships with matplotlib; find it without importing the
+    # plotting library (nothing under rnn_helpers.data imports one).
+    import importlib.util
+    from pathlib import Path
 
-    with cbook.get_sample_data("goog.npz") as npz:
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError("load_goog_close: matplotlib (which ships goog.npz) is not installed")
+    path = Path(spec.submodule_search_locations[0]) / "mpl-data" / "sample_data" / "goog.npz"
+    with np.load(path) as npz:
         data = npz["price_data"]  # structured array, one record per trading day
     return np.asarray(data["date"]), np.asarray(data["close"], dtype=np.float64)
 

@@ -4,7 +4,7 @@
 - :mod:`~rnn_helpers.models.ngram`        interpolated Kneser–Ney character n-grams; bits per character.
 - :mod:`~rnn_helpers.models.sampling`     temperature softmax and text generation.
 - :mod:`~rnn_helpers.models.seq2seq`      encoder–decoder with additive attention; exact-match metrics.
-- :mod:`~rnn_helpers.models.forecasting`  forecasting windows, scaling, naive and AR baselines, error metrics, Diebold–Mariano.
+- :mod:`~rnn_helpers.models.forecasting`  naive, seasonal, drift and AR forecasting baselines; MAE, RMSE, MASE.
 
 Nothing here imports plotting or widget libraries.
 """

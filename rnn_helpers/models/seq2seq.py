@@ -46,6 +46,11 @@ Example::
     loss = sequence_loss(logits, tgt)
     pred, attn = model.greedy_decode(src, src_len, max_len=11)         # (N, L), (N, L, S)
     exact_match(pred, tgt)
+
+Why one module of over 400 lines: the encoder, the attention, the decoder
+and the decoding loops share one memory layout (Memory) and one set of
+special token ids; splitting them would scatter one model over several
+files.
 """
 
 from __future__ import annotations

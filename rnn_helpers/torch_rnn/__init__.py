@@ -10,6 +10,11 @@ whose parameters are named and shaped like the ``torch.nn`` counterpart's
 ``batch_first=True``. ``X.from_torch(module)`` copies a ``torch.nn`` module's
 weights, after which outputs and gradients are equal.
 
+Modules: ``rnn`` (``RNN``), ``lstm`` (``LSTM``), ``gru`` (``GRU``), built on
+the shared time loop in ``_base``; ``minimal`` (``MinGRU``, ``MinLSTM``,
+Feng et al. 2024, trained with a parallel scan over time); ``ssm`` (a
+selective state-space layer for chapter 12's selective-copy task).
+
 Example:
 
     >>> import torch

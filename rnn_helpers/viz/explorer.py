@@ -49,6 +49,11 @@ other MIME types of the output. So the live view is built to survive it:
 the widget holds only the controls, and the figure is a plain output of the
 cell (a plotly figure, saved with the notebook) that the controls redraw in
 place. Without a kernel the figure stays as it was last drawn.
+
+Why one module of over 400 lines: the live and the static front ends must
+draw from the same figure function and the same control grid, and the MIME
+bundle that carries both is one object; keeping them together keeps them
+from drifting apart.
 """
 
 from __future__ import annotations
