@@ -322,7 +322,12 @@ def test_validate_the_release(course, tmp_path):
     shutil.copy(course / "release" / name / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
     out = mc.nbgrader(course, "validate", str(tmp_path / f"{name}.ipynb"),
                       check=False, capture_output=True, text=True)
-    n_tests = sum(1 for c in _read(tmp_path / f"{name}.ipynb").cells
-                  if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code")
-    assert f"VALIDATION FAILED ON {n_tests} CELL(S)" in out.stdout, out.stdout[-3000:]
+    graded = [c for c in _read(tmp_path / f"{name}.ipynb").cells
+              if c.metadata.get("nbgrader", {}).get("grade")]
+    n_tests = sum(c.cell_type == "code" for c in graded)
+    n_written = sum(c.cell_type == "markdown" for c in graded)
+    # every test fails with the checker's "not yet solved", and every
+    # written answer is reported as missing
+    assert f"VALIDATION FAILED ON {n_tests + n_written} CELL(S)" in out.stdout, out.stdout[-3000:]
     assert out.stdout.count("Not yet solved.") >= n_tests
+    assert out.stdout.count("You did not provide a response.") == n_written
