@@ -3,7 +3,9 @@
 Every checker computes the expected answer itself, on hidden inputs, and
 returns a :class:`rnn_helpers.exercises.feedback.CheckResult` with a specific
 diagnosis that never prints the solution; ``None`` (or a stub that raises
-``NotImplementedError``) is reported as "not yet solved".
+``NotImplementedError``) is reported as "not yet solved". The module is
+about 400 lines long because each checker carries the typical wrong answers
+it recognises, written out as code.
 
 =============================================  =========================================
 check_ch11_combine(fn)                         the operator (a, b) o (a', b')

@@ -34,6 +34,10 @@ Python loops run over the O(log T) levels of a scan, never over T.
 Dtypes follow :mod:`rnn_helpers.argcheck`: float32 and float64 (mixed inputs
 run in float64); other dtypes and wrong shapes raise ``ValueError`` naming
 the argument.
+
+The module is long (about 430 lines) because the loop, the three scans, the
+backward pass and the combination pattern share one operator and one
+argument check, and the tests and the chapter compare them with each other.
 """
 
 from __future__ import annotations
