@@ -38,6 +38,7 @@ EXPERIMENTS = {
     "forecast": "Chapter 9: time-series forecasting vs naive and autoregressive baselines",
     "dates": "Chapter 10: human-readable dates -> ISO, seq2seq with and without attention",
     "bench": "NumPy cells vs torch.nn: forward + backward timing",
+    "minimal": "Chapter 11: minGRU trained with the parallel scan, adding problem T = 60",
 }
 
 #: The five applications of Part III (a held-out metric against a baseline).
