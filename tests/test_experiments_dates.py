@@ -96,3 +96,70 @@ def test_command_line(tiny, capsys):
     assert main(["dates", "--seconds", "0.2"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {"plain", "attention", "baselines"} <= set(out)
+
+
+def _without_times(m):
+    """Metrics without the wall-clock fields (the only ones allowed to differ)."""
+    m = json.loads(json.dumps(m))
+    m.pop("wall_seconds", None)
+    for name in app.MODELS:
+        m[name].pop("seconds")
+    return m
+
+
+def test_experiment_is_deterministic_and_steps_decide(tiny):
+    # the notebook's experiment function, twice with a tiny budget: every
+    # number but the wall times is identical, and each model trained exactly
+    # its step budget (the lead saw 69.8 / 66.6 / 16.7 % when a time budget
+    # decided the steps)
+    runs = [app.metrics(app.experiment(0.4, seed=2, eval_every=2)) for _ in range(2)]
+    assert _without_times(runs[0]) == _without_times(runs[1])
+    for name in app.MODELS:
+        assert runs[0][name]["steps"] == runs[0]["step_budget"] == 4
+        assert [s for s, _ in runs[0][name]["val_exact_match"]] == [2, 4]
+
+
+def test_safety_cap_raises_instead_of_shortening_a_run(tiny):
+    with pytest.raises(RuntimeError, match="safety cap"):
+        app.experiment(5.0, seed=0, max_seconds=1e-9)
+
+
+def test_steps_to_reach():
+    curve = [[20, 0.1], [40, 0.5], [60, 0.96]]
+    assert app.steps_to_reach(curve, 0.5) == 40
+    assert app.steps_to_reach(curve, 0.95) == 60
+    assert app.steps_to_reach(curve, 0.99) is None
+    with pytest.raises(ValueError, match="level"):
+        app.steps_to_reach(curve, 1.5)
+
+
+def test_stored_runs_are_complete_and_match_the_defaults():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "results" / "dates"
+    runs = app.load_stored(folder)
+    assert [r["seed"] for r in runs] == list(range(app.STORED_SEEDS))
+    n_points = app.STORED_STEPS // app.STORED_EVAL_EVERY
+    for r in runs:
+        assert r["config"] == app.stored_config()  # the command's defaults
+        assert r["step_budget"] == app.STORED_STEPS
+        assert (r["n_train"], r["n_val"], r["n_test"]) == (app.N_TRAIN, app.N_VAL, app.N_TEST)
+        assert (folder / f"seed_{r['seed']}.log").is_file()
+        for name in app.MODELS:
+            m = r[name]
+            assert m["steps"] == app.STORED_STEPS
+            curve = m["val_exact_match"]
+            assert [s for s, _ in curve] == [app.STORED_EVAL_EVERY * (k + 1) for k in range(n_points)]
+            assert all(0 <= v <= 1 for _, v in curve)
+            assert len(m["per_style_exact_match"]) == r["n_styles"] == 24
+            assert 0 <= m["exact_match"] <= 1
+        low, high = r["attention_minus_plain_ci95"]
+        assert low <= high
+
+
+def test_seed_interval():
+    mean, low, high = app.seed_interval([1.0, 2.0, 3.0, 4.0, 5.0], n=4000)
+    assert mean == 3.0 and 1.0 <= low < mean < high <= 5.0
+    assert app.seed_interval([2.0, 2.0]) == (2.0, 2.0, 2.0)
+    with pytest.raises(ValueError, match="values"):
+        app.seed_interval([1.0])

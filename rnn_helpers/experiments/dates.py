@@ -35,10 +35,11 @@ plain model); a training that hits it raises instead of returning a shorter run.
 Stored multi-seed runs (chapter 10's learning curves):
 ``python -m rnn_helpers.experiments.dates --seeds 5`` trains both models for
 :data:`STORED_STEPS` steps on seeds 0-4 and writes one JSON file and one log
-per seed under ``results/dates/`` (:func:`stored_runs`, :func:`main`).
+per seed under ``results/dates/`` (:func:`run_stored`, :func:`load_stored`, :func:`main`).
 
-Why one module of about 450 lines: it is chapter 10's experiment end to end
-(models, training, evaluation, both baselines, metrics), read top to bottom
+Why one module of about 650 lines: it is chapter 10's experiment end to end
+(models, training, evaluation, both baselines, metrics, the stored multi-seed
+runs), read top to bottom
 next to the chapter; the shared parts live in
 :mod:`~rnn_helpers.experiments.metrics` and :mod:`~rnn_helpers.experiments.protocol`.
 """
@@ -76,6 +77,8 @@ __all__ = [
     "run_stored",
     "load_stored",
     "steps_to_reach",
+    "seed_interval",
+    "results_dir",
     "main",
     "PLAIN_SHARE",
     "MODEL_CONFIG",
@@ -533,12 +536,26 @@ def run_stored(seed: int, steps: int = STORED_STEPS, eval_every: int = STORED_EV
     return out
 
 
-def load_stored(folder) -> List[dict]:
+def results_dir():
+    """``results/dates`` of the repository: beside the package (an editable
+    install), else below the working directory or its parent (a notebook run
+    from ``chapters/``); the first of these that exists."""
+    from pathlib import Path
+
+    candidates = [Path(__file__).resolve().parents[2], Path.cwd(), Path.cwd().parent]
+    for root in candidates:
+        if (root / "results" / "dates").is_dir():
+            return root / "results" / "dates"
+    return candidates[0] / "results" / "dates"
+
+
+def load_stored(folder=None) -> List[dict]:
     """
     The stored runs, sorted by seed.
 
     Inputs:
-    - folder: path of ``results/dates`` (holding ``seed_K.json``)
+    - folder: optional path of ``results/dates`` (holding ``seed_K.json``);
+      default :func:`results_dir`
 
     Returns:
     - runs: list of dicts written by :func:`main`
@@ -546,6 +563,7 @@ def load_stored(folder) -> List[dict]:
     import json
     from pathlib import Path
 
+    folder = results_dir() if folder is None else Path(folder)
     files = sorted(Path(folder).glob("seed_*.json"))
     if not files:
         raise ValueError(f"folder: no seed_*.json in {folder}")
@@ -566,6 +584,31 @@ def steps_to_reach(curve: Sequence[Sequence[float]], level: float) -> Optional[i
     """
     level = check_float("level", level, 0.0, 1.0)
     return next((int(s) for s, v in curve if v >= level), None)
+
+
+def seed_interval(values: Sequence[float], n: int = 10000, seed: int = 0,
+                  level: float = 0.95):
+    """
+    Mean over seeds with a percentile bootstrap interval (seeds resampled).
+
+    With five seeds the interval is rough (it cannot be wider than the range
+    of the values); it says how much the mean moves with the choice of seeds.
+
+    Inputs:
+    - values: Sequence of K >= 2 floats, one per seed
+    - n: Integer number of bootstrap draws; seed: Integer; level: Float in (0, 1)
+
+    Returns a tuple of:
+    - mean, low, high: Floats
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 1 or x.shape[0] < 2 or not np.all(np.isfinite(x)):
+        raise ValueError(f"values: expected K >= 2 finite floats, got shape {x.shape}")
+    level = check_float("level", level, 0.0, 1.0, exclusive=True)
+    rng = np.random.default_rng(check_int("seed", seed, 0))
+    means = x[rng.integers(0, len(x), size=(check_int("n", n, 1), len(x)))].mean(axis=1)  # (n,)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(x.mean()), float(low), float(high)
 
 
 def main(argv=None) -> int:
