@@ -95,3 +95,28 @@ def test_two_executions_give_identical_metrics(task):
 def test_the_wall_time_cap_raises_instead_of_shortening(task):
     with pytest.raises(RuntimeError, match="safety cap"):
         digits.train_reader(task, steps=10**6, seconds=1e-3, seed=0, eval_every=10**6)
+
+
+def test_pixel_baselines(task):
+    svm, C, val = digits.fit_svm(task)
+    flat = task.images.reshape(len(task.images), -1)
+    assert C in (1.0, 10.0, 100.0) and val > 0.9
+    knn, val_knn = digits.fit_nearest_neighbour(task)
+    # 1-NN oracle: plain argmin over squared distances to every training image
+    x, xt = flat[task.test[:50]], flat[task.train]
+    d = ((x[:, None, :] - xt[None, :, :]) ** 2).sum(-1)
+    np.testing.assert_array_equal(knn.predict(x), task.labels[task.train][d.argmin(1)])
+    acc = digits.baselines_over_splits([0, 1])
+    assert set(acc) == {"logistic", "svm", "1nn"} and all(len(v) == 2 for v in acc.values())
+    assert acc["logistic"][0] != acc["logistic"][1] or acc["svm"][0] != acc["svm"][1]  # new splits
+
+
+def test_stored_splits_are_complete_and_match_the_defaults():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "results" / "digits" / "baselines_over_splits.json"
+    table = json.loads(path.read_text())
+    assert table["config"] == {"seeds": list(digits.SPLIT_SEEDS), "fractions": [0.6, 0.2, 0.2]}
+    assert set(table["test_accuracy"]) == {"logistic", "svm", "1nn"}
+    for values in table["test_accuracy"].values():
+        assert len(values) == len(digits.SPLIT_SEEDS) and all(0.9 < v <= 1.0 for v in values)

@@ -99,3 +99,15 @@ def test_two_executions_give_identical_metrics(task):
 def test_the_wall_time_cap_raises_instead_of_shortening(task):
     with pytest.raises(RuntimeError, match="safety cap"):
         names.train_classifier(task, steps=10**6, seconds=1e-3, seed=0, eval_every=10**6)
+
+
+def test_stored_ngram_table_is_complete_and_matches_the_defaults():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "results" / "names" / "ngram_baselines.json"
+    table = json.loads(path.read_text())
+    assert table["config"] == {"seed": 0, "ngram_ranges": [list(r) for r in names.NGRAM_RANGES],
+                               "Cs": list(names.NGRAM_CS), "max_per_language": names.MAX_PER_LANGUAGE}
+    assert set(table["results"]) == {f"{a}-{b}" for a, b in names.NGRAM_RANGES}
+    for row in table["results"].values():
+        assert row["C"] in names.NGRAM_CS and 0 < row["test_accuracy"] < 1 and row["n_features"] > 0

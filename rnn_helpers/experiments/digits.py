@@ -22,6 +22,9 @@ the same number of steps.
 ``run(seconds, seed)`` returns the metrics, ``summary(metrics)`` the RNN
 against logistic regression;
 ``python -m rnn_helpers.experiments digits --seconds 300``.
+``python -m rnn_helpers.experiments.digits`` stores the test accuracy of the
+three pixel baselines (logistic regression, RBF-SVM, 1-NN) on the stratified
+splits of seeds ``SPLIT_SEEDS`` in ``results/digits/baselines_over_splits.json``.
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ __all__ = [
     "train_reader",
     "predict",
     "fit_logistic",
+    "fit_svm",
+    "fit_nearest_neighbour",
+    "baselines_over_splits",
     "compare_losses",
     "experiment",
     "run",
@@ -243,6 +249,79 @@ def fit_logistic(task: DigitsTask, Cs: Sequence[float] = (0.1, 1.0, 10.0)):
     return best
 
 
+def fit_svm(task: DigitsTask, Cs: Sequence[float] = (1.0, 10.0, 100.0)):
+    """
+    An RBF-kernel support vector machine on the 64 pixels, C chosen on validation.
+
+    The kernel width is scikit-learn's ``gamma="scale"`` (1 / (64 * pixel variance)).
+
+    Returns a tuple of:
+    - model: Fitted sklearn SVC (predict on arrays of shape (K, 64))
+    - C: The chosen C
+    - val_accuracy: Its validation accuracy
+    """
+    from sklearn.svm import SVC
+
+    flat = task.images.reshape(len(task.images), -1)  # (M, 64)
+    best = None
+    for C in Cs:
+        model = SVC(C=C, kernel="rbf", gamma="scale")
+        model.fit(flat[task.train], task.labels[task.train])
+        acc = accuracy(task.labels[task.val], model.predict(flat[task.val]))
+        if best is None or acc > best[2]:
+            best = (model, float(C), acc)
+    return best
+
+
+def fit_nearest_neighbour(task: DigitsTask):
+    """
+    The 1-nearest-neighbour classifier (Euclidean distance on the 64 pixels), fitted on ``task.train``.
+
+    Nothing is tuned. A test image whose nearest training image is almost a
+    copy of it (the same writer, for instance) is classified right almost by
+    construction, so 1-NN measures how close the test part is to the training
+    part as much as how hard the task is.
+
+    Returns a tuple of:
+    - model: Fitted sklearn KNeighborsClassifier(n_neighbors=1)
+    - val_accuracy: Its validation accuracy
+    """
+    from sklearn.neighbors import KNeighborsClassifier
+
+    flat = task.images.reshape(len(task.images), -1)  # (M, 64)
+    model = KNeighborsClassifier(n_neighbors=1).fit(flat[task.train], task.labels[task.train])
+    return model, accuracy(task.labels[task.val], model.predict(flat[task.val]))
+
+
+#: The seeds of the stored repeated-split table (``results/digits/baselines_over_splits.json``).
+SPLIT_SEEDS: Tuple[int, ...] = tuple(range(10))
+
+
+def baselines_over_splits(seeds: Sequence[int] = SPLIT_SEEDS) -> Dict[str, list]:
+    """
+    Test accuracy of the three pixel baselines on repeated stratified splits.
+
+    Every seed draws a new stratified 60/20/20 split (:func:`prepare`); each
+    baseline is refitted on its training part, tuned on its validation part
+    and scored on its test part.
+
+    Inputs:
+    - seeds: Sequence of S non-negative integers
+
+    Returns:
+    - accuracies: dict "logistic", "svm", "1nn" -> list of S test accuracies
+    """
+    out: Dict[str, list] = {"logistic": [], "svm": [], "1nn": []}
+    for seed in seeds:
+        task = prepare(int(seed))
+        x_test = task.images[task.test].reshape(len(task.test), -1)  # (K, 64)
+        y_test = task.labels[task.test]
+        out["logistic"].append(accuracy(y_test, fit_logistic(task)[0].predict(x_test)))
+        out["svm"].append(accuracy(y_test, fit_svm(task)[0].predict(x_test)))
+        out["1nn"].append(accuracy(y_test, fit_nearest_neighbour(task)[0].predict(x_test)))
+    return out
+
+
 def compare_losses(task: DigitsTask, *, steps: int, seconds: float, seed: int = 0,
                    eval_every: Optional[int] = None) -> Dict[str, Dict[str, Any]]:
     """
@@ -313,6 +392,11 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
     logistic, C, val_lr = fit_logistic(task)
     pred_lr = logistic.predict(task.images[task.test].reshape(len(task.test), -1))
     low, high = paired_bootstrap(pred_rnn == y_test, pred_lr == y_test, seed=seed)
+    x_test = task.images[task.test].reshape(len(task.test), -1)  # (K, 64)
+    svm, C_svm, val_svm = fit_svm(task)
+    pred_svm = svm.predict(x_test)
+    knn, val_knn = fit_nearest_neighbour(task)
+    pred_knn = knn.predict(x_test)
     runs = compare_losses(task, steps=int(comparison_steps),
                           seconds=SAFETY_FACTOR * seconds / 8 + 60.0, seed=seed)
 
@@ -333,6 +417,16 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
             "test_accuracy": accuracy(y_test, pred_lr), "test_macro_f1": macro_f1(y_test, pred_lr, 10),
             "val_accuracy": val_lr, "C": C, "n_params": int(logistic.coef_.size + logistic.intercept_.size),
         },
+        "baseline_rbf_svm": {
+            "model": "RBF-kernel SVM on the 64 pixels",
+            "test_accuracy": accuracy(y_test, pred_svm), "test_macro_f1": macro_f1(y_test, pred_svm, 10),
+            "val_accuracy": val_svm, "C": C_svm, "n_support": int(svm.support_.size),
+        },
+        "baseline_1nn": {
+            "model": "1-nearest neighbour on the 64 pixels",
+            "test_accuracy": accuracy(y_test, pred_knn), "test_macro_f1": macro_f1(y_test, pred_knn, 10),
+            "val_accuracy": val_knn,
+        },
         "rnn_minus_logistic_ci95": [low, high],
         "loss_comparison": runs,
         "confusion_matrix_rnn": confusion_matrix(y_test, pred_rnn, 10).tolist(),
@@ -340,7 +434,8 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
     }
     artefacts = {"seconds_total": round(time.perf_counter() - start, 2),
                  "model": model, "task": task, "result": result, "logistic": logistic,
-                 "pred_rnn": pred_rnn, "pred_logistic": pred_lr}
+                 "pred_rnn": pred_rnn, "pred_logistic": pred_lr, "svm": svm, "pred_svm": pred_svm,
+                 "nearest_neighbour": knn, "pred_1nn": pred_knn}
     return metrics, artefacts
 
 
@@ -370,3 +465,25 @@ def summary(metrics: dict) -> dict:
     rnn, base = metrics["rnn"], metrics["baseline_logistic_regression"]
     return comparison("test accuracy", "higher", rnn["model"], rnn["test_accuracy"], base["model"],
                       base["test_accuracy"], metrics["rnn_minus_logistic_ci95"], seeds=1)
+
+
+def _main(argv: Optional[Sequence[str]] = None) -> None:
+    """``python -m rnn_helpers.experiments.digits [--out results/digits]``: store the split table."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description="Store chapter 8's pixel baselines over repeated splits.")
+    parser.add_argument("--out", default="results/digits", help="output directory")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with one_thread():
+        table = {"config": {"seeds": list(SPLIT_SEEDS), "fractions": [0.6, 0.2, 0.2]},
+                 "test_accuracy": baselines_over_splits(SPLIT_SEEDS)}
+    (out / "baselines_over_splits.json").write_text(json.dumps(table, indent=1) + "\n")
+    print(json.dumps(table, indent=1))
+
+
+if __name__ == "__main__":
+    _main()
