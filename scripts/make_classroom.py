@@ -104,8 +104,23 @@ class Exercise:
 
     @property
     def checker_call(self) -> Optional[str]:
-        """Source of the attempt's checker call (the learner's answer), if any."""
-        return checker_call(self.attempt) if self.attempt else None
+        """
+        The checker call that grades the learner's answer, if any.
+
+        The attempt's call (its arguments are the names the learner fills
+        in), unless it passes a literal ``None`` placeholder ("replace None
+        with your function"): then the worked solution's last call.
+        """
+        call = checker_call(self.attempt) if self.attempt else None
+        if call is not None and _has_none_argument(call):
+            return checker_call("\n\n".join(self.code)) if self.code else None
+        return call
+
+
+def _has_none_argument(call: str) -> bool:
+    node = ast.parse(call, mode="eval").body
+    args = list(node.args) + [k.value for k in node.keywords]
+    return any(isinstance(a, ast.Constant) and a.value is None for a in args)
 
 
 def checker_call(source: str) -> Optional[str]:

@@ -96,6 +96,16 @@ mase_ex = mae_ex / np.mean(np.abs(np.diff(y_test_ex)))  # test period
     "ch10": ("ex-ch10-shift", """
 dec_in_ex = tgt_ex.copy()  # not shifted
 """, "nothing is shifted"),
+    "ch11": ("ex-ch11-combine", """
+def combine_steps(left, right):
+    a, b = left
+    a2, b2 = right
+    return a * a2, a * b2 + b  # the steps in the wrong order
+""", "composed the steps in the wrong order"),
+    "ch12": ("ex-ch12-zoh", """
+def zoh_step(A, B, dt):
+    return np.exp(dt * A), dt * B  # Euler, not the exact hold
+""", "only the Euler approximation"),
 }
 
 STUDENTS = ("reference", "unsolved", "wrong")
@@ -195,6 +205,14 @@ def test_checker_call_and_split():
     assert mc.checker_call("def f(:") is None
 
 
+def test_a_none_placeholder_is_graded_with_the_solution_call():
+    ex = mc.Exercise("ex-t", "x", attempt="def f(x):\n    pass\n\ncheck_ch11_f(None)  # replace None",
+                     code=["def f(x):\n    return x\n\nresult = check_ch11_f(f)\nassert result.passed"])
+    assert ex.checker_call == "check_ch11_f(f)"
+    ex.attempt = "f = None\ncheck_ch11_f(f, T=3)"
+    assert ex.checker_call == "check_ch11_f(f, T=3)"
+
+
 def test_source_notebook_marks_an_exercise():
     nb = nbformat.v4.new_notebook()
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
@@ -267,6 +285,7 @@ def _wrong_answer(source_answer, wrong_code):
 def test_autograde_three_submissions(course, name):
     src_cells = _nbgrader_cells(_read(course / "source" / name / f"{name}.ipynb"))
     reference = {k: c.source for k, c in src_cells.items() if c.metadata.nbgrader["solution"]}
+    assert name in WRONG, f"{name}: add one typical wrong answer of this chapter to WRONG"
     label, wrong_code, message = WRONG[name]
     wrong = dict(reference)
     wrong[f"{label}-answer"] = _wrong_answer(reference[f"{label}-answer"], wrong_code)
