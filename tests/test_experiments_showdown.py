@@ -1,5 +1,6 @@
 """rnn_helpers.experiments.showdown on tiny configurations: shapes, bookkeeping, reproducibility, CLI."""
 
+import json
 import re
 
 import numpy as np
@@ -226,3 +227,90 @@ def test_run_contract_runs_every_cell_at_every_length(monkeypatch):
     gru = next(r for r in metrics["rows"] if r["model"] == "GRU" and r["T"] == 4)
     assert s["model"] == {"name": "GRU", "value": gru["error"]} and s["metric"].endswith("T = 4")
     assert s["memoryless"] == metrics["baseline"]["4"]
+
+
+# ---------------------------------------------------------------- the multi-seed grid
+
+from rnn_helpers.experiments import showdown as sd  # noqa: E402
+
+
+def test_stored_grid_is_complete_and_uses_the_defaults():
+    data = sd.load_grid()
+    config = data["config"]
+    assert config["recipe"] == sd.GRID_CONFIG["recipe"]
+    assert config["cells"] == sd.GRID_CONFIG["cells"]
+    assert len(config["seeds"]) >= 10 and config["seeds"] == sd.GRID_CONFIG["seeds"]
+    # every (task, model, T, seed) exactly once, with a curve from step 0
+    keys = [(r["task"], r["model"], r["T"], r["seed"]) for r in data["runs"]]
+    want = [(t, m, T, s) for t, m, T in config["cells"] for s in config["seeds"]]
+    assert keys == want
+    for r in data["runs"]:
+        assert r["curve"][0][0] == 0 and r["curve"][-1][1] == r["error"]
+        assert r["success"] == (r["error"] < sd.TASKS[r["task"]]["threshold"])
+        assert r["n_params"] == count_parameters(r["cell"], 2 if r["task"] == "adding" else 10, r["H"])
+        assert (r["step_success"] is None) == (not r["success"])
+    # every cell of the table, recomputed from the runs
+    assert data["summary"] == sd.summarise_grid(data["runs"])
+    assert [(s["task"], s["model"], s["T"]) for s in data["summary"]] == [tuple(c) for c in config["cells"]]
+    # the per-run log: one line per run, with the training losses
+    lines = (sd.results_dir() / "runs.jsonl").read_text().splitlines()
+    assert len(lines) == len(data["runs"])
+    assert all(len(json.loads(x)["losses"]) == r["steps"] for x, r in zip(lines, data["runs"]))
+    assert (sd.results_dir() / "showdown.log").exists()
+
+
+def test_equal_budget_sizes_are_the_nearest():
+    n_gru = count_parameters("gru", 2, 32)
+    for name, cell in (("rnn_h57", "rnn"), ("lstm_h27", "lstm")):
+        H = sd.VARIANTS[name][1]
+        best = min(range(1, 200), key=lambda h: abs(count_parameters(cell, 2, h) - n_gru))
+        assert H == best
+
+
+def test_forget_bias_sets_the_total_forget_bias():
+    m = make_model("lstm", "adding", H=5, seed=0, forget_bias=1.0)
+    b = (m.rnn.bias_ih_l0 + m.rnn.bias_hh_l0).detach()  # blocks i, f, g, o
+    assert torch.allclose(b[5:10], torch.ones(5))
+    ref = make_model("lstm", "adding", H=5, seed=0)
+    assert torch.equal(m.rnn.bias_ih_l0[:5], ref.rnn.bias_ih_l0[:5])  # other gates untouched
+    with pytest.raises(ValueError, match="forget_bias"):
+        make_model("gru", "adding", H=5, forget_bias=1.0)
+
+
+def test_wilson_interval_and_median_interval():
+    # Wilson 95 % for 7/10, by the closed formula's known value
+    lo, hi = sd.wilson_interval(7, 10)
+    assert abs(lo - 0.3968) < 1e-3 and abs(hi - 0.8922) < 1e-3
+    assert sd.wilson_interval(10, 10)[1] == 1.0 and sd.wilson_interval(0, 10)[0] == 0.0
+    with pytest.raises(ValueError, match="k"):
+        sd.wilson_interval(11, 10)
+    lo, hi = sd.median_interval([5.0] * 4)
+    assert lo == hi == 5.0
+    lo, hi = sd.median_interval([1, 2, 3, 4, 100])
+    assert 1 <= lo <= 3 <= hi <= 100
+
+
+def test_first_success_step():
+    assert sd.first_success_step([(0, 0.2), (50, 0.1), (100, 0.04), (150, 0.01)], 0.05) == 100
+    assert sd.first_success_step([(0, 0.2), (50, 0.1)], 0.05) is None
+
+
+def test_grid_runs_summarises_and_resumes(tmp_path):
+    recipe = {**sd.GRID_CONFIG["recipe"], "max_steps": 3, "n_eval": 16, "eval_every": 1}
+    cells = [["adding", "gru", 4], ["copy", "lstm_fb1", 2]]
+    partial = tmp_path / "partial.jsonl"
+    data = sd.run_grid(cells, [0, 1], recipe=recipe, log=lambda s: None, partial=partial)
+    assert [(r["model"], r["seed"]) for r in data["runs"]] == [("gru", 0), ("gru", 1), ("lstm_fb1", 0), ("lstm_fb1", 1)]
+    assert [s["n"] for s in data["summary"]] == [2, 2]
+    assert len(partial.read_text().splitlines()) == 4
+    # a resumed grid reruns nothing and returns the same runs
+    again = sd.run_grid(cells, [0, 1], recipe=recipe, log=lambda s: pytest.fail("rerun"), partial=partial)
+    assert again["runs"] == data["runs"]
+    # the same run twice gives the same record (curve and losses)
+    one = sd.grid_run("adding", "gru", 4, 0, recipe)
+    assert one["curve"] == data["runs"][0]["curve"] and one["losses"] == data["runs"][0]["losses"]
+    path = sd.write_grid(data, tmp_path)
+    assert sd.load_grid(tmp_path)["summary"] == data["summary"]
+    assert path.name == "showdown.json" and (tmp_path / "runs.jsonl").exists()
+    with pytest.raises(FileNotFoundError, match="--seeds 10"):
+        sd.load_grid(tmp_path / "missing")
