@@ -30,6 +30,7 @@ splits of seeds ``SPLIT_SEEDS`` in ``results/digits/baselines_over_splits.json``
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -61,6 +62,7 @@ __all__ = [
     "experiment",
     "run",
     "summary",
+    "results_dir",
 ]
 
 #: Step budget per second: about half of what one quiet CPU core manages.
@@ -467,11 +469,21 @@ def summary(metrics: dict) -> dict:
                       base["test_accuracy"], metrics["rnn_minus_logistic_ci95"], seeds=1)
 
 
+def results_dir() -> Path:
+    """``results/digits`` of the repository: beside the package (an editable
+    install), else below the working directory or its parent (a notebook run
+    from ``chapters/``); the first of these that exists."""
+    candidates = [Path(__file__).resolve().parents[2], Path.cwd(), Path.cwd().parent]
+    for root in candidates:
+        if (root / "results" / "digits").is_dir():
+            return root / "results" / "digits"
+    return candidates[0] / "results" / "digits"
+
+
 def _main(argv: Optional[Sequence[str]] = None) -> None:
     """``python -m rnn_helpers.experiments.digits [--out results/digits]``: store the split table."""
     import argparse
     import json
-    from pathlib import Path
 
     parser = argparse.ArgumentParser(description="Store chapter 8's pixel baselines over repeated splits.")
     parser.add_argument("--out", default="results/digits", help="output directory")

@@ -38,6 +38,7 @@ named above.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -76,6 +77,7 @@ __all__ = [
     "experiment",
     "run",
     "summary",
+    "results_dir",
 ]
 
 #: Cap on the names per language (Polish alone has almost 4000).
@@ -510,11 +512,21 @@ def summary(metrics: dict) -> dict:
                       characters=chars, majority=metrics["majority_class_accuracy"])
 
 
+def results_dir() -> Path:
+    """``results/names`` of the repository: beside the package (an editable
+    install), else below the working directory or its parent (a notebook run
+    from ``chapters/``); the first of these that exists."""
+    candidates = [Path(__file__).resolve().parents[2], Path.cwd(), Path.cwd().parent]
+    for root in candidates:
+        if (root / "results" / "names").is_dir():
+            return root / "results" / "names"
+    return candidates[0] / "results" / "names"
+
+
 def _main(argv: Optional[Sequence[str]] = None) -> None:
     """``python -m rnn_helpers.experiments.names [--out results/names]``: store the n-gram table."""
     import argparse
     import json
-    from pathlib import Path
 
     parser = argparse.ArgumentParser(description="Store chapter 8's n-gram baseline table.")
     parser.add_argument("--out", default="results/names", help="output directory")
