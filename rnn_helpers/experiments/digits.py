@@ -25,6 +25,10 @@ against logistic regression;
 ``python -m rnn_helpers.experiments.digits`` stores the test accuracy of the
 three pixel baselines (logistic regression, RBF-SVM, 1-NN) on the stratified
 splits of seeds ``SPLIT_SEEDS`` in ``results/digits/baselines_over_splits.json``.
+
+Why one module of over 400 lines: the split, the reader, its training, the
+baselines over repeated splits and the loss comparison are one experiment on
+one data set and share its split and budgets.
 """
 
 from __future__ import annotations
