@@ -38,6 +38,22 @@ def test_stored_tasks_are_complete_and_use_the_defaults():
     assert data["cpu_seconds"] < 20 * 60  # the stored runs stay moderate
 
 
+def test_stored_ch6_runs_match_chapter_6s_grid():
+    data = mx.load_results("ch6")
+    assert data["config"] == normalised(mx.CH6_CONFIG)
+    cfg = data["config"]
+    keys = {(r["task"], r["T"], r["seed"], r["cell"]) for r in data["runs"]}
+    assert keys == {(t, T, s, c) for t, T in cfg["settings"] for s in cfg["seeds"] for c in cfg["cells"]}
+    grid = showdown.load_grid()
+    assert cfg["seeds"] == grid["config"]["seeds"]
+    assert {(t, T) for t, _, T in grid["config"]["cells"]} == {tuple(x) for x in cfg["settings"]}
+    for key, value in grid["config"]["recipe"].items():  # the same recipe as the grid
+        assert cfg["recipe"][key] == value, key
+    for r in data["runs"]:
+        assert r["stopped"] in ("steps", "target")
+    assert data["summary"] == normalised(mx.summarise(data["runs"]))
+
+
 def test_stored_timing_is_complete_and_uses_the_defaults():
     data = mx.load_results("timing")
     assert data["config"] == normalised(mx.TIMING_CONFIG)
@@ -222,5 +238,6 @@ def test_fit_slope_and_summary():
     assert row["successes"] == 2 and row["n"] == 3 and np.isclose(row["median_error"], 0.03)
     with pytest.raises(ValueError, match="name"):
         mx.load_results("other")
+    assert mx.CH6_CONFIG["recipe"] == mx.TASKS_CONFIG["recipe"]
     with pytest.raises(FileNotFoundError, match="run"):
         mx.load_results("tasks", directory=mx.results_dir() / "missing")

@@ -15,6 +15,12 @@ by the command below and read by the chapter:
     steps, early stop at the task's target loss). The chapter 6 cells run
     through ``showdown.run_one`` itself.
 
+``ch6``
+    The two minimal cells on the settings and seeds of chapter 6's stored
+    multi-seed grid (``results/showdown``, :data:`showdown.GRID_CONFIG`), with
+    the same recipe, so that the chapter can set them beside chapter 6's
+    stored numbers.
+
 ``timing``
     CPU time of one training step (forward, loss, backward, Adam step) on
     the adding problem, per sequence, against the sequence length T, for
@@ -73,6 +79,7 @@ __all__ = [
     "RECIPE",
     "RECIPE_KEYS",
     "TASKS_CONFIG",
+    "CH6_CONFIG",
     "TIMING_CONFIG",
     "TIMING_MODELS",
     "MinimalReader",
@@ -115,6 +122,26 @@ TASKS_CONFIG: Dict[str, Any] = {
     "seeds": [0, 1, 2, 3, 4],
     "threads": 1,
     "recipe": {**RECIPE, "max_seconds": 600.0},
+}
+
+def _grid_settings() -> List[List[Any]]:
+    """The (task, T) pairs of chapter 6's stored grid (showdown.GRID_CONFIG), in its order."""
+    seen: List[List[Any]] = []
+    for task, _, T in showdown.GRID_CONFIG["cells"]:
+        if [task, T] not in seen:
+            seen.append([task, T])
+    return seen
+
+
+#: The minimal cells on the settings and seeds of chapter 6's stored grid
+#: (``results/showdown``), with the same recipe: the chapter reads chapter 6's
+#: numbers from that grid and these runs beside them.
+CH6_CONFIG: Dict[str, Any] = {
+    "cells": ["mingru", "minlstm"],
+    "settings": _grid_settings(),
+    "seeds": list(showdown.GRID_CONFIG["seeds"]),
+    "threads": 1,
+    "recipe": dict(TASKS_CONFIG["recipe"]),
 }
 
 #: The models of the timing experiment.
@@ -539,17 +566,17 @@ def results_dir() -> Path:
 
 
 def load_results(name: str, directory: Optional[Path] = None) -> Dict[str, Any]:
-    """Read a stored experiment: ``name`` is "tasks" or "timing".
+    """Read a stored experiment: ``name`` is "tasks", "ch6" or "timing".
 
     Inputs:
-    - name: "tasks" or "timing".
+    - name: "tasks", "ch6" (the minimal cells on chapter 6's grid) or "timing".
     - directory: where the JSON files are (default :func:`results_dir`).
 
     Returns:
     - the dict that :func:`run_tasks` or :func:`run_timing` returned.
     """
-    if name not in ("tasks", "timing"):
-        raise ValueError(f"name: expected 'tasks' or 'timing', got {name!r}")
+    if name not in ("tasks", "ch6", "timing"):
+        raise ValueError(f"name: expected 'tasks', 'ch6' or 'timing', got {name!r}")
     path = Path(directory or results_dir()) / f"{name}.json"
     if not path.exists():
         raise FileNotFoundError(
@@ -626,7 +653,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "(tasks), and training time per sequence against T (timing). Results go "
                      "to OUT/tasks.json, OUT/timing.json and a log OUT/minimal.log."),
     )
-    p.add_argument("part", choices=["tasks", "timing", "all"], help="which experiment to run")
+    p.add_argument("part", choices=["tasks", "ch6", "timing", "all"],
+                   help="which experiment to run (ch6: the minimal cells on chapter 6's stored grid)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: results/minimal)")
     p.add_argument("--cells", nargs="+", default=TASKS_CONFIG["cells"], choices=sorted(NAMES))
     p.add_argument("--settings", nargs="+", default=[f"{t}:{T}" for t, T in TASKS_CONFIG["settings"]],
@@ -671,6 +699,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             path = _write(out, "tasks", data)
             log(f"tasks: {len(data['runs'])} runs, {data['cpu_seconds']:.0f} s CPU, "
                 f"{data['wall_seconds']:.0f} s wall -> {path.name}")
+        if args.part in ("ch6", "all"):
+            recipe = {"max_steps": args.max_steps} if args.max_steps != RECIPE["max_steps"] else {}
+            data = run_tasks(CH6_CONFIG["cells"], CH6_CONFIG["settings"], CH6_CONFIG["seeds"],
+                             log=log, **recipe)
+            path = _write(out, "ch6", data)
+            log(f"ch6: {len(data['runs'])} runs, {data['cpu_seconds']:.0f} s CPU -> {path.name}")
         if args.part in ("timing", "all"):
             data = run_timing(args.lengths, args.models, args.threads, repeats=args.repeats, log=log)
             path = _write(out, "timing", data)
