@@ -80,10 +80,10 @@ def test_stored_timing_is_complete_and_uses_the_defaults():
 
 def test_the_command_defaults_are_the_configs(monkeypatch, tmp_path):
     """`python -m rnn_helpers.experiments.minimal all` runs exactly the stored configs."""
-    calls = {}
+    calls = {"tasks": []}
 
     def fake_tasks(cells, settings, seeds, **kwargs):
-        calls["tasks"] = (list(cells), [list(s) for s in settings], list(seeds), kwargs)
+        calls["tasks"].append((list(cells), [list(s) for s in settings], list(seeds), kwargs))
         return {"runs": [], "cpu_seconds": 0.0, "wall_seconds": 0.0}
 
     def fake_timing(lengths, models, threads, **kwargs):
@@ -93,10 +93,11 @@ def test_the_command_defaults_are_the_configs(monkeypatch, tmp_path):
     monkeypatch.setattr(mx, "run_tasks", fake_tasks)
     monkeypatch.setattr(mx, "run_timing", fake_timing)
     assert mx.main(["all", "--out", str(tmp_path)]) == 0
-    cells, settings, seeds, kwargs = calls["tasks"]
-    assert (cells, settings, seeds) == (mx.TASKS_CONFIG["cells"], mx.TASKS_CONFIG["settings"],
-                                        mx.TASKS_CONFIG["seeds"])
-    assert set(kwargs) == {"log"}  # no recipe override: run_tasks uses TASKS_CONFIG["recipe"]
+    assert len(calls["tasks"]) == 2  # tasks, then ch6
+    for (cells, settings, seeds, kwargs), config in zip(calls["tasks"],
+                                                        (mx.TASKS_CONFIG, mx.CH6_CONFIG)):
+        assert (cells, settings, seeds) == (config["cells"], config["settings"], config["seeds"])
+        assert set(kwargs) == {"log"}  # no recipe override: run_tasks uses TASKS_CONFIG["recipe"]
     lengths, models, threads, kwargs = calls["timing"]
     assert (lengths, models, threads) == (mx.TIMING_CONFIG["lengths"], mx.TIMING_CONFIG["models"],
                                           mx.TIMING_CONFIG["threads"])
