@@ -82,6 +82,53 @@ def write_config(out: Path, cache_dir: Path) -> Path:
     return path
 
 
+#: LaTeX inserted before a part's \part line (the class numbers to depth 2)
+UNNUMBERED = "\\setcounter{secnumdepth}{-1}% rnn-course: an unnumbered part\n"
+FIRST_NUMBERED = ("\\setcounter{secnumdepth}{2}\\setcounter{chapter}{0}"
+                  "% rnn-course: chapter 1 is chapters/01, as on the website\n")
+NUMBERED_AGAIN = "\\setcounter{secnumdepth}{2}% rnn-course: numbered again\n"
+
+
+def number_like_the_site(tex: str, toc: dict) -> str:
+    """
+    Number the LaTeX chapters as the website does.
+
+    Sphinx numbers every chapter of the LaTeX document, so the pages of the
+    unnumbered parts of ``_toc.yml`` (set-up and notation, the back matter)
+    would shift the chapters' numbers: chapter 1 would print as chapter 3,
+    and its equations as (3.1). This turns numbering off in the unnumbered
+    parts (their chapters stay in the contents) and starts it at 1 in the
+    first numbered part.
+
+    Inputs:
+    - tex: The LaTeX document written by Sphinx
+    - toc: ``_toc.yml``, parsed
+
+    Returns:
+    - tex: The document; unchanged if its parts do not match the toc's
+    """
+    parts = toc.get("parts", [])
+    lines = tex.splitlines(keepends=True)
+    at = [i for i, line in enumerate(lines) if line.startswith("\\part{")]
+    if not parts or len(at) != len(parts):
+        print(f"warning: {len(at)} parts in the LaTeX, {len(parts)} in _toc.yml: "
+              "chapter numbers left as Sphinx made them")
+        return tex
+    inserts, started, numbering = {}, False, True
+    for i, part in zip(at, parts):
+        if part.get("numbered"):
+            if not started:
+                inserts[i] = FIRST_NUMBERED
+            elif not numbering:
+                inserts[i] = NUMBERED_AGAIN
+            started = numbering = True
+        else:
+            if numbering:
+                inserts[i] = UNNUMBERED
+            numbering = False
+    return "".join(inserts.get(i, "") + line for i, line in enumerate(lines))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "_build" / "pdf"),
@@ -107,12 +154,25 @@ def main(argv=None) -> int:
     config = write_config(out, cache_dir)
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
-    cmd = [str(Path(bindir) / "jupyter-book"), "build", str(ROOT), "--builder", "pdflatex",
+    # Sphinx writes the LaTeX; the chapters are numbered as online; XeLaTeX
+    # (latexmk, through the Makefile Sphinx writes) makes the PDF.
+    cmd = [str(Path(bindir) / "jupyter-book"), "build", str(ROOT), "--builder", "latex",
            "--config", str(config), "--path-output", str(out)]
     if args.strict:
         cmd += ["-W", "-n", "--keep-going"]
     status = subprocess.run(cmd, cwd=ROOT, env=env).returncode
-    pdf = out / "_build" / "latex" / f"{TARGET}.pdf"
+    latex = out / "_build" / "latex"
+    tex = latex / f"{TARGET}.tex"
+    if status == 0 and tex.exists():
+        toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+        tex.write_text(number_like_the_site(tex.read_text(), toc))
+        with open(latex / "make.log", "w") as log:
+            status = subprocess.run([os.environ.get("MAKE", "make"), "all-pdf"], cwd=latex,
+                                    env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+        if status:
+            print("".join((latex / "make.log").read_text().splitlines(keepends=True)[-40:]))
+            print(f"error: XeLaTeX failed; see {latex / 'make.log'} and {latex / TARGET}.log")
+    pdf = latex / f"{TARGET}.pdf"
     if pdf.exists():
         shutil.copy(pdf, out / f"{TARGET}.pdf")
         print(f"PDF edition: {out / f'{TARGET}.pdf'}")

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_pdf  # noqa: E402
 
 MISSING = build_pdf.missing_tools() + [t for t in ("pdftotext", "pdfinfo") if shutil.which(t) is None]
-pytestmark = pytest.mark.skipif(
+needs_tex = pytest.mark.skipif(
     bool(MISSING),
     reason=f"PDF edition not tested: {', '.join(MISSING)} not installed (apt-get install "
     "texlive-xetex texlive-latex-extra texlive-fonts-recommended texlive-lang-chinese "
@@ -54,6 +54,7 @@ def pdf(tmp_path_factory):
     return out / f"{build_pdf.TARGET}.pdf"
 
 
+@needs_tex
 @pytest.mark.slow
 @pytest.mark.timeout(3000)
 def test_pdf_has_every_chapter_and_no_unresolved_reference(pdf):
@@ -69,4 +70,22 @@ def test_pdf_has_every_chapter_and_no_unresolved_reference(pdf):
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
     assert pages > 100
+    # chapter 1 is chapter one, as on the website (the set-up pages before
+    # it are unnumbered)
+    first = next(_titles())[1]
+    assert re.search(r"CHAPTER\s+ONE\s+" + re.escape(first.upper()), text), (
+        "the first chapter is not chapter one: the chapters are not numbered as on the website")
     print(f"PDF edition: {pages} pages")
+
+
+def test_numbering_follows_the_toc():
+    toc = {"parts": [{"caption": "Start"}, {"caption": "I", "numbered": True},
+                     {"caption": "II", "numbered": True}, {"caption": "Back"}]}
+    tex = "x\n\\part{Start}\n\\chapter{S}\n\\part{I}\n\\chapter{A}\n\\part{II}\n\\part{Back}\n"
+    out = build_pdf.number_like_the_site(tex, toc).splitlines()
+    assert out[1] == build_pdf.UNNUMBERED.strip() and out[2] == "\\part{Start}"
+    assert out[4] == build_pdf.FIRST_NUMBERED.strip() and out[5] == "\\part{I}"
+    assert out[7] == "\\part{II}"  # still numbered: nothing inserted
+    assert out[8] == build_pdf.UNNUMBERED.strip() and out[9] == "\\part{Back}"
+    # parts that do not match the toc: left alone
+    assert build_pdf.number_like_the_site("\\part{I}\n", toc) == "\\part{I}\n"
