@@ -30,9 +30,13 @@ def patches_with_gid(ax, gid):
 
 def test_import_has_no_side_effects():
     plt.close("all")
-    sys.modules.pop("rnn_helpers.viz.diagrams", None)
-    importlib.import_module("rnn_helpers.viz.diagrams")
-    assert plt.get_fignums() == []
+    original = sys.modules.pop("rnn_helpers.viz.diagrams", None)
+    try:
+        importlib.import_module("rnn_helpers.viz.diagrams")
+        assert plt.get_fignums() == []
+    finally:  # later tests compare objects with the module they imported
+        if original is not None:
+            sys.modules["rnn_helpers.viz.diagrams"] = original
 
 
 @pytest.mark.parametrize("T", [1, 3, 5])

@@ -57,6 +57,7 @@ import torch
 from rnn_helpers.argcheck import check_float, check_int
 from rnn_helpers.data.dates import DatesData, EncodedDates, load_dates, style_name
 from rnn_helpers.experiments.metrics import paired_bootstrap
+from rnn_helpers.experiments.protocol import results_dir as protocol_results_dir
 from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread
 from rnn_helpers.models.seq2seq import (
     Seq2Seq,
@@ -537,16 +538,8 @@ def run_stored(seed: int, steps: int = STORED_STEPS, eval_every: int = STORED_EV
 
 
 def results_dir():
-    """``results/dates`` of the repository: beside the package (an editable
-    install), else below the working directory or its parent (a notebook run
-    from ``chapters/``); the first of these that exists."""
-    from pathlib import Path
-
-    candidates = [Path(__file__).resolve().parents[2], Path.cwd(), Path.cwd().parent]
-    for root in candidates:
-        if (root / "results" / "dates").is_dir():
-            return root / "results" / "dates"
-    return candidates[0] / "results" / "dates"
+    """``results/dates`` (see :func:`rnn_helpers.experiments.protocol.results_dir`)."""
+    return protocol_results_dir("dates")
 
 
 def load_stored(folder=None) -> List[dict]:

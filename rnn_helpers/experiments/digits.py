@@ -45,6 +45,7 @@ import torch.nn.functional as F
 from rnn_helpers.argcheck import check_choice
 from rnn_helpers.data.names import stratified_split
 from rnn_helpers.experiments.metrics import accuracy, confusion_matrix, macro_f1, paired_bootstrap
+from rnn_helpers.experiments.protocol import results_dir as protocol_results_dir
 from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread, train_best
 from rnn_helpers.models.training import set_seed
 
@@ -473,15 +474,9 @@ def summary(metrics: dict) -> dict:
                       base["test_accuracy"], metrics["rnn_minus_logistic_ci95"], seeds=1)
 
 
-def results_dir() -> Path:
-    """``results/digits`` of the repository: beside the package (an editable
-    install), else below the working directory or its parent (a notebook run
-    from ``chapters/``); the first of these that exists."""
-    candidates = [Path(__file__).resolve().parents[2], Path.cwd(), Path.cwd().parent]
-    for root in candidates:
-        if (root / "results" / "digits").is_dir():
-            return root / "results" / "digits"
-    return candidates[0] / "results" / "digits"
+def results_dir():
+    """``results/digits`` (see :func:`rnn_helpers.experiments.protocol.results_dir`)."""
+    return protocol_results_dir("digits")
 
 
 def _main(argv: Optional[Sequence[str]] = None) -> None:

@@ -56,6 +56,7 @@ from rnn_helpers.data.names import (
 )
 from rnn_helpers.data.padding import length_mask, masked_mean, pad_sequences, run_packed
 from rnn_helpers.experiments.metrics import accuracy, confusion_matrix, macro_f1, paired_bootstrap
+from rnn_helpers.experiments.protocol import results_dir as protocol_results_dir
 from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread, train_best
 from rnn_helpers.models.training import TrainResult, set_seed
 
@@ -512,15 +513,9 @@ def summary(metrics: dict) -> dict:
                       characters=chars, majority=metrics["majority_class_accuracy"])
 
 
-def results_dir() -> Path:
-    """``results/names`` of the repository: beside the package (an editable
-    install), else below the working directory or its parent (a notebook run
-    from ``chapters/``); the first of these that exists."""
-    candidates = [Path(__file__).resolve().parents[2], Path.cwd(), Path.cwd().parent]
-    for root in candidates:
-        if (root / "results" / "names").is_dir():
-            return root / "results" / "names"
-    return candidates[0] / "results" / "names"
+def results_dir():
+    """``results/names`` (see :func:`rnn_helpers.experiments.protocol.results_dir`)."""
+    return protocol_results_dir("names")
 
 
 def _main(argv: Optional[Sequence[str]] = None) -> None:

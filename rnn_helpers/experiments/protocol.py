@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
@@ -145,3 +146,27 @@ def comparison(metric: str, better: str, model: str, model_value: float, baselin
             "model": {"name": str(model), "value": mv},
             "baseline": {"name": str(baseline), "value": bv},
             "difference": mv - bv, "difference_ci95": ci, **extra}
+
+
+def results_dir(name: str) -> Path:
+    """The folder ``results/<name>`` where an experiment's stored runs live.
+
+    It is looked for beside the package (an editable install or a clone),
+    then below the working directory and its parent (a notebook executed
+    from ``chapters/`` or from a copy of it); the first that exists wins.
+    When none exists the folder beside the package is returned, so that a
+    command storing a new run writes it there.
+
+    Inputs:
+    - name: the experiment's folder name, e.g. "showdown".
+
+    Returns:
+    - a ``pathlib.Path`` (which may not exist yet).
+    """
+    name = str(name)
+    candidates = [Path(__file__).resolve().parents[2], Path.cwd(), Path.cwd().parent]
+    for root in candidates:
+        if (root / "results" / name).is_dir():
+            return root / "results" / name
+    return candidates[0] / "results" / name
+

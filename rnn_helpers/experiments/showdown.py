@@ -77,6 +77,7 @@ import torch.nn.functional as F
 
 from rnn_helpers.argcheck import check_choice, check_float, check_int
 from rnn_helpers.data import tasks
+from rnn_helpers.experiments.protocol import results_dir as protocol_results_dir
 from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread
 from rnn_helpers.models.training import train
 
@@ -667,14 +668,8 @@ GRID_PENDING = {
 
 
 def results_dir() -> Path:
-    """``results/showdown`` of the repository: beside the package (an editable
-    install), else below the working directory or its parent (a notebook run
-    from ``chapters/``); the first of these that exists."""
-    candidates = [Path(__file__).resolve().parents[2], Path.cwd(), Path.cwd().parent]
-    for root in candidates:
-        if (root / "results" / "showdown").is_dir():
-            return root / "results" / "showdown"
-    return candidates[0] / "results" / "showdown"
+    """``results/showdown`` (see :func:`rnn_helpers.experiments.protocol.results_dir`)."""
+    return protocol_results_dir("showdown")
 
 
 def first_success_step(curve: Sequence[Sequence[float]], threshold: float) -> Optional[int]:
