@@ -87,3 +87,14 @@ def test_module_command_lines_still_work():
                          capture_output=True, text=True, check=True, timeout=300).stdout
     result = json.loads(out)["results"][0]
     assert result["cell"] == "GRU" and result["repeats"] == 1 and result["numpy_ms"] > 0
+
+
+def test_other_options_go_to_the_experiments_own_command(monkeypatch):
+    """``NAME --seeds 10`` is the module's own storing command with ``--seeds 10``."""
+    module = load("showdown")
+    seen = []
+    monkeypatch.setattr(module, "main", lambda argv: seen.append(list(argv)) or 0)
+    assert main(["showdown", "--seeds", "10", "--jobs", "2"]) == 0
+    assert seen == [["--seeds", "10", "--jobs", "2"]]
+    with pytest.raises(SystemExit):
+        main(["--no-such-option"])

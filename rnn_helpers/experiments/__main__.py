@@ -4,6 +4,11 @@ Runs one experiment of :data:`rnn_helpers.experiments.EXPERIMENTS` and prints
 its metrics as JSON; with ``--json`` a last line follows with the one-line
 summary (``metric``, ``model``, ``baseline``, their difference and its
 interval), for scripts that collect results.
+
+Any other option goes to the experiment's own command, the one that writes
+its stored runs under ``results/``: ``python -m rnn_helpers.experiments
+showdown --seeds 10 --jobs 2`` is ``python -m rnn_helpers.experiments.showdown
+--seeds 10 --jobs 2``.
 """
 
 from __future__ import annotations
@@ -29,7 +34,13 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true",
                         help="also print a one-line JSON summary: metric, model, baseline")
     parser.add_argument("--list", action="store_true", help="list the experiments and exit")
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest:
+        module = load(args.name) if args.name else None
+        store = getattr(module, "main", None) or getattr(module, "_main", None)
+        if store is None:
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        return store(rest) or 0
     if args.list or args.name is None:
         for name, text in EXPERIMENTS.items():
             print(f"{name:16s} {text}")
