@@ -26,7 +26,9 @@ A run *succeeds* when its per-symbol accuracy on a held-out test set of
 ``n_test`` sequences reaches ``threshold``. Every run is seeded: the same
 seed, configuration and machine give the same numbers.
 
-Command line (stores ``results.json`` and ``log.txt`` under
+The module (about 400 lines) keeps the task, the models, the runs and the
+command together, so that the stored file and the notebook's rerun cannot
+drift apart. Command line (stores ``results.json`` and ``log.txt`` under
 ``results/selective/`` of the repository)::
 
     python -m rnn_helpers.experiments.selective            # the stored run
@@ -49,6 +51,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rnn_helpers.experiments.protocol import results_dir
 from rnn_helpers.models.training import train
 from rnn_helpers.torch_rnn.ssm import SelectiveSSM
 
@@ -95,7 +98,8 @@ DEFAULTS: Dict[str, Any] = {
     "models": list(MODELS),
 }
 
-#: Where the command stores its results: results/selective of the repository.
+#: Where the command stores its results by default: results/selective beside
+#: the package (load_results also finds a copy below the working directory).
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "results" / "selective"
 
 _EVAL_SEED, _TEST_SEED = 10_000, 20_000
@@ -354,12 +358,13 @@ def load_results(path: Optional[Path] = None) -> Dict[str, Any]:
     """The stored results (``results/selective/results.json`` by default).
 
     Inputs:
-    - path: None or the path of a results.json
+    - path: None (the folder of :func:`rnn_helpers.experiments.protocol.results_dir`
+      for "selective") or the path of a results.json
 
     Returns:
     - results: the dict :func:`run_all` returned when the command ran
     """
-    path = RESULTS_DIR / "results.json" if path is None else Path(path)
+    path = results_dir("selective") / "results.json" if path is None else Path(path)
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
