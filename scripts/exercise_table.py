@@ -23,7 +23,7 @@ import make_student  # noqa: E402
 TEACHING_HOURS = {
     "01_sequences": 1.5, "02_forward": 2, "03_bptt": 2.5, "04_gradients": 2.5,
     "05_lstm": 2.5, "06_gru": 2, "07_language_model": 2, "08_classification": 2,
-    "09_forecasting": 2, "10_seq2seq": 2.5,
+    "09_forecasting": 2, "10_seq2seq": 2.5, "11_scan": 2.5, "12_ssm": 3,
 }
 
 
