@@ -39,6 +39,9 @@ def test_combine_correct_unsolved_and_types():
 
     assert_feedback(check_ch11_combine(stub), "unsolved", "notimplementederror")
     assert_feedback(check_ch11_combine(lambda l, r: None), "unsolved", "returned none")
+    assert_feedback(check_ch11_combine(lambda l, r: (None, None)), "unsolved", "`a_out` or `b_out`")
+    assert_feedback(check_ch11_combine(lambda l, r: (l[0] * r[0], None)), "unsolved", "`b_out`")
+    assert_feedback(check_ch11_hillis_steele_level(lambda A, B, s: (None, None)), "unsolved")
     assert_feedback(check_ch11_combine(3), "wrong", "function is expected")
     assert_feedback(check_ch11_combine(lambda l, r: l[0] * r[0]), "wrong", "pair")
     assert_feedback(check_ch11_combine(lambda l, r: (1, 2, 3)), "wrong", "two arrays")

@@ -51,6 +51,10 @@ def _pair(out: Any, what: str, names: Tuple[str, str]) -> Tuple[Optional[List[np
         return None, CheckResult.wrong(
             f"Your function should return two arrays {what}; it returned {len(out)}."
         )
+    missing = [f"`{n}`" for n, item in zip(names, out) if item is None]
+    if missing:
+        return None, CheckResult.unsolved(
+            message=f"Your function returns None for {' or '.join(missing)}: fill in its body.")
     arrays = []
     for name, item in zip(names, out):
         a, problem = as_float_array(item)
