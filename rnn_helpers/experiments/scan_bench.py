@@ -15,8 +15,9 @@ Two measurements, in one process, at T in {256, 1024, 4096}:
   dominates). Ratio scan / loop: below 1 means the scan is faster.
 - torch: forward + backward of :class:`~rnn_helpers.torch_rnn.minimal.MinGRU`
   (scan mode) against ``torch.nn.GRU`` of the same size (N = 16, D = 2,
-  H = 32, batch-first, upstream gradient on every output). Ratio minGRU /
-  GRU.
+  H = 32, batch-first, upstream gradient on every output), on one torch
+  thread by default (``--threads``: on a shared 2-core machine a second
+  thread mostly measures the other programs). Ratio minGRU / GRU.
 
 Each time is the median of ``repeats`` runs after one warm-up run. Other
 programs running at the same time distort the numbers; the load average is
@@ -127,15 +128,28 @@ def bench_mingru_vs_gru(T: int, N: int = 16, D: int = 2, H: int = 32, repeats: i
             "mingru_ms": 1e3 * t_min, "gru_ms": 1e3 * t_gru, "ratio": t_min / t_gru}
 
 
-def run(lengths: Sequence[int] = LENGTHS, repeats: int = 5) -> Dict[str, List[Dict[str, float]]]:
+def run(lengths: Sequence[int] = LENGTHS, repeats: int = 5,
+        threads: Optional[int] = 1) -> Dict[str, List[Dict[str, float]]]:
     """Both benchmarks at every length.
+
+    Inputs:
+    - lengths: the T values; repeats: timed runs per measurement.
+    - threads: torch threads for the torch part (None: leave torch's setting).
 
     Returns:
     - dict with "numpy" (bench_numpy_scan rows for N = H = 1 and for N = 16,
       H = 64) and "torch" (bench_mingru_vs_gru rows).
     """
+    import torch
+
     numpy_rows = [bench_numpy_scan(T, N, H, repeats) for N, H in ((1, 1), (16, 64)) for T in lengths]
-    torch_rows = [bench_mingru_vs_gru(T, repeats=repeats) for T in lengths]
+    old = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    try:
+        torch_rows = [bench_mingru_vs_gru(T, repeats=repeats) for T in lengths]
+    finally:
+        torch.set_num_threads(old)
     return {"numpy": numpy_rows, "torch": torch_rows}
 
 
@@ -165,15 +179,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     parser.add_argument("--lengths", nargs="+", type=int, default=list(LENGTHS))
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (default 5)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads for minGRU vs GRU (default 1; 0: torch's default)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = parser.parse_args(argv)
-    if args.repeats < 1 or min(args.lengths) < 1:
-        parser.error("--repeats and --lengths must be >= 1")
+    if args.repeats < 1 or min(args.lengths) < 1 or args.threads < 0:
+        parser.error("--repeats and --lengths must be >= 1, --threads >= 0")
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # pragma: no cover
         load = None
-    results = run(args.lengths, args.repeats)
+    results = run(args.lengths, args.repeats, args.threads or None)
     if args.json:
         print(json.dumps({"load_average": load, **results}, indent=2))
     else:
