@@ -78,6 +78,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m rnn_helpers.experiments bench --seconds 30
+	$(BIN)/python -m rnn_helpers.experiments.scan_bench
 
 student: $(STAMP)
 	rm -rf student

@@ -22,16 +22,20 @@ Modules:
 - one module per registered experiment: :mod:`~rnn_helpers.experiments.showdown`,
   :mod:`~rnn_helpers.experiments.language_model`, :mod:`~rnn_helpers.experiments.names`,
   :mod:`~rnn_helpers.experiments.digits`, :mod:`~rnn_helpers.experiments.forecast`,
-  :mod:`~rnn_helpers.experiments.dates`, :mod:`~rnn_helpers.experiments.bench`.
-- chapter 11's runs, with their own command lines (``python -m
-  rnn_helpers.experiments.<module>``), not in the registry yet:
-  :mod:`~rnn_helpers.experiments.minimal`, :mod:`~rnn_helpers.experiments.scan_bench`,
-  :mod:`~rnn_helpers.experiments.selective`.
+  :mod:`~rnn_helpers.experiments.dates`, :mod:`~rnn_helpers.experiments.bench`,
+  :mod:`~rnn_helpers.experiments.minimal` (chapter 11).
+- Part IV's other commands, not in the registry (they have no baseline
+  to summarise): :mod:`~rnn_helpers.experiments.scan_bench` (``make bench``)
+  and :mod:`~rnn_helpers.experiments.selective` (chapter 12's stored
+  selective-copy runs), each ``python -m rnn_helpers.experiments.<module>``.
+
+Stored runs are written by each module's own command (also reachable as
+``python -m rnn_helpers.experiments NAME --seeds ...``) under ``results/``.
 """
 
 #: The registry: command-line name -> what the experiment compares.
 EXPERIMENTS = {
-    "showdown": "Chapter 6: RNN vs LSTM vs GRU on the adding problem at T = 10, 30, 60",
+    "showdown": "Chapter 6: RNN vs LSTM vs GRU on the adding problem (and copy task)",
     "language_model": "Chapter 7: character-level language model vs Kneser-Ney n-gram",
     "names": "Chapter 8: names -> language of origin vs character n-gram logistic regression",
     "digits": "Chapter 8: 8x8 digits read row by row vs logistic regression on the pixels",
