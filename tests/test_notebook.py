@@ -89,12 +89,17 @@ def test_import_is_light_and_has_no_side_effects():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_setup_outside_ipython_selects_no_formats(restore_state):
-    from IPython import get_ipython
-
-    assert get_ipython() is None
-    assert nb._inline_formats(nb.FIGURE_FORMATS) is False
-    assert get_ipython() is None  # no shell was created on the way
+def test_setup_outside_ipython_selects_no_formats():
+    # A fresh interpreter: another test in this worker may have created an
+    # IPython shell (widgets do), which this test must not see.
+    code = (
+        "from IPython import get_ipython\n"
+        "import rnn_helpers.notebook as nb\n"
+        "assert get_ipython() is None\n"
+        "assert nb._inline_formats(nb.FIGURE_FORMATS) is False\n"
+        "assert get_ipython() is None  # no shell was created on the way\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 @pytest.mark.parametrize("value, expected, kind", [
