@@ -30,7 +30,11 @@ def test_gradient_norm_figure_is_labelled_and_shows_the_measurement(activation):
     fig = widgets.gradient_norm_figure(1.1, 50, activation)
     assert isinstance(fig, go.Figure)
     x_title, y_title = _axis_titles(fig)
-    assert "distance" in x_title and "∂L/∂h" in y_title
+    assert "distance" in x_title and "∂L/∂h<sub>t</sub>" in y_title
+    # symbols carry real subscripts (plotly draws <sub>), never "h_t" or "W_hh"
+    texts = [fig.layout.title.text, y_title, *[t.name for t in fig.data]]
+    assert not [t for t in texts if re.search(r"\b[A-Za-zσρ]_", t)], texts
+    assert "W<sub>hh</sub>" in fig.layout.title.text
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.title.text.startswith(activation)
     names = [t.name for t in fig.data]
@@ -56,7 +60,7 @@ def test_gradient_norm_figure_bound_lies_above_the_measurement():
     for act in widgets.ACTIVATION_NAMES:
         fig = widgets.gradient_norm_figure(1.5, 100, act)
         traces = {t.name: t for t in fig.data}
-        bound = np.array([np.inf if v is None else v for v in traces["bound (γ σ_max)^k"].y])
+        bound = np.array([np.inf if v is None else v for v in traces["bound (γ σ<sub>max</sub>)<sup>k</sup>"].y])
         high = traces["90th percentile"].y
         # the bound holds for every sequence, so also for the 90th percentile
         assert all(h is None or h <= b * (1 + 1e-9) for h, b in zip(high, bound))
@@ -72,7 +76,7 @@ def test_clipping_figure_is_labelled_and_clipping_bounds_the_steps():
     names = [t.name for t in fig.data]
     assert any(n.startswith("no clipping") for n in names)
     assert any(n.startswith("norm clipping, c = 10") for n in names)
-    assert any("cliff" in n for n in names)
+    assert any(n == "the cliff (x<sub>T</sub> jumps)" for n in names)
     # the unclipped run is thrown by the wall; the clipped one never steps further than lr * c
     plain = widgets._cliff_path(widgets.CLIFF_START, 0.01, 250, None, None)
     clipped = widgets._cliff_path(widgets.CLIFF_START, 0.01, 250, "norm", 10.0)
@@ -159,12 +163,13 @@ def test_gated_flow_figure_shows_the_measurement():
     assert "distance" in fig.layout.xaxis.title.text and fig.layout.yaxis.type == "log"
     names = [t.name for t in fig.data]
     assert any(n.startswith("RNN") for n in names) and any(n.startswith("GRU") for n in names)
-    assert any("c_t" in n for n in names)
+    assert any("∂L/∂c<sub>t</sub>" in n for n in names)
+    assert not [n for n in names if re.search(r"\b[A-Za-z]_", n)], names
     cmp = gfl.compare_gradient_flow(50, 2.0)
-    lstm = next(t for t in fig.data if t.name == "LSTM: ‖∂L/∂h_t‖")
+    lstm = next(t for t in fig.data if t.name == "LSTM: ‖∂L/∂h<sub>t</sub>‖")
     k = (lstm.x0 + lstm.dx * np.arange(len(lstm.y))).astype(int)
     np.testing.assert_allclose(list(lstm.y), cmp.lstm_h[k], rtol=1e-12)
-    assert "b_f = 2" in fig.layout.title.text
+    assert "b<sub>f</sub> = 2" in fig.layout.title.text
     assert widgets.gated_flow_figure(2.0, 50).to_json() == fig.to_json()  # pure
 
 

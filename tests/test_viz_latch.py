@@ -27,7 +27,7 @@ def test_figure_and_explorer():
     fig = latch_figure(2.0, 4.0)
     assert len(fig.data) == 3
     assert fig.layout.xaxis.title.text == "time step t"
-    assert fig.layout.yaxis.title.text == "hidden state h_t"
+    assert fig.layout.yaxis.title.text == "hidden state h<sub>t</sub>"
     ex = latch_explorer()
     assert ex.n_frames == len(W_HH_VALUES) * len(B_VALUES) and 2.0 in W_HH_VALUES
     assert len(ex.static_html()) < 600_000

@@ -152,15 +152,16 @@ def gradient_norm_figure(rho: float = 1.0, T: int = 100, activation: str = "tanh
              marker=dict(size=4), line=dict(color=_COLORS["median"], width=2.5),
              name=f"measured ({activation}), median", **even),
         dict(type="scatter", y=_positive_or_none(prof.bound[k]), mode="lines",
-             line=dict(color=_COLORS["bound"], dash="dash"), name="bound (γ σ_max)^k", **even),
+             line=dict(color=_COLORS["bound"], dash="dash"), name="bound (γ σ<sub>max</sub>)<sup>k</sup>", **even),
         dict(type="scatter", y=_positive_or_none(linear), mode="lines",
-             line=dict(color=_COLORS["rate"], dash="dot"), name="ρ^k (linear network)", **even),
+             line=dict(color=_COLORS["rate"], dash="dot"), name="ρ<sup>k</sup> (linear network)", **even),
     ]
     rate = prof.rate()
     verdict = "vanishing" if rate < 0.98 else ("exploding" if rate > 1.02 else "roughly flat")
-    title = (f"{activation}, {kind} W_hh, drive {input_scale:g}, ρ = {prof.rho:.2f}, σ_max = {prof.sigma_max:.2f}, "
-             f"γσ_max = {prof.gamma * prof.sigma_max:.2f}: × {rate:.3f} per step ({verdict})")
-    layout = _distance_layout(title, T, "‖∂L/∂h_t‖  (‖∂L/∂h_T‖ = 1)", y_range,
+    title = (f"{activation}, {kind} W<sub>hh</sub>, drive {input_scale:g}, ρ = {prof.rho:.2f}, "
+             f"σ<sub>max</sub> = {prof.sigma_max:.2f}, "
+             f"γσ<sub>max</sub> = {prof.gamma * prof.sigma_max:.2f}: × {rate:.3f} per step ({verdict})")
+    layout = _distance_layout(title, T, "‖∂L/∂h<sub>t</sub>‖  (‖∂L/∂h<sub>T</sub>‖ = 1)", y_range,
                               height=470, bottom=110)
     return go.Figure(data=data, layout=layout)
 
@@ -287,7 +288,7 @@ def clipping_figure(threshold: float = 10.0, method: str = "norm", lr: float = 0
     wall_w, wall_b = _cliff_wall_line(tuple(map(float, w_range)), tuple(map(float, b_range)))
     data.append(dict(type="scatter", x=wall_w, y=wall_b, mode="lines", hoverinfo="skip",
                      line=dict(color=_COLORS["wall"], width=2, dash="dash"),
-                     name="the cliff (x_T jumps)"))
+                     name="the cliff (x<sub>T</sub> jumps)"))
     for name, path in paths.items():
         finite = path[np.all(np.isfinite(path), axis=1)]
         late = float(np.median(clipping.cliff_loss(finite[-50:, 0], finite[-50:, 1])))  # last 50 steps
@@ -366,25 +367,25 @@ def gated_flow_figure(forget_bias: float = 1.0, T: int = 100, *, H: int = 32, N:
         ref = cmp.forget_mean ** k.astype(np.float64)
     data = [
         dict(type="scatter", y=_positive_or_none(cmp.rnn[k]), mode="lines",
-             line=dict(color=_COLORS["rnn"], width=2), name="RNN (tanh): ‖∂L/∂h_t‖", **even),
+             line=dict(color=_COLORS["rnn"], width=2), name="RNN (tanh): ‖∂L/∂h<sub>t</sub>‖", **even),
         dict(type="scatter", y=_positive_or_none(cmp.gru[k]), mode="lines",
-             line=dict(color=_COLORS["gru"], width=2), name="GRU: ‖∂L/∂h_t‖", **even),
+             line=dict(color=_COLORS["gru"], width=2), name="GRU: ‖∂L/∂h<sub>t</sub>‖", **even),
         dict(type="scatter", y=_positive_or_none(cmp.lstm_h[k]), mode="lines+markers",
              marker=dict(size=4), line=dict(color=_COLORS["lstm_h"], width=2.5),
-             name="LSTM: ‖∂L/∂h_t‖", **even),
+             name="LSTM: ‖∂L/∂h<sub>t</sub>‖", **even),
         dict(type="scatter", y=_positive_or_none(cmp.lstm_c[k]), mode="lines",
              line=dict(color=_COLORS["lstm_c"], width=2, dash="dash"),
-             name="LSTM: ‖∂L/∂c_t‖ (cell state)", **even),
+             name="LSTM: ‖∂L/∂c<sub>t</sub>‖ (cell state)", **even),
         dict(type="scatter", y=_positive_or_none(ref), mode="lines",
              line=dict(color=_COLORS["ref"], width=1.5, dash="dot"),
-             name="f̄^k (mean forget gate to the k)", **even),
+             name="f̄<sup>k</sup> (mean forget gate to the k)", **even),
     ]
     d = min(50, T)
     at = cmp.at(d)
-    title = (f"b_f = {cmp.forget_bias:g}, mean forget gate {cmp.forget_mean:.2f}; "
+    title = (f"b<sub>f</sub> = {cmp.forget_bias:g}, mean forget gate {cmp.forget_mean:.2f}; "
              f"at distance {d}: LSTM {at['lstm_h']:.1e}, GRU {at['gru']:.1e}, "
              f"RNN {at['rnn']:.1e}")
-    layout = _distance_layout(title, T, "median ‖∂L/∂h_t‖  (‖∂L/∂h_T‖ = 1)", y_range,
+    layout = _distance_layout(title, T, "median ‖∂L/∂h<sub>t</sub>‖  (‖∂L/∂h<sub>T</sub>‖ = 1)", y_range,
                               height=480, bottom=120)
     return go.Figure(data=data, layout=layout)
 

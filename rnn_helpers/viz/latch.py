@@ -82,7 +82,7 @@ def latch_figure(w_hh: float = 2.0, b: float = 0.0, T: int = 50,
                                  line=dict(color=color, width=2), marker=dict(size=4)))
     fig.update_layout(
         xaxis=dict(title=dict(text="time step t"), range=[0.5, T + 0.5]),
-        yaxis=dict(title=dict(text="hidden state h_t"), range=[-1.05, 1.05]),
+        yaxis=dict(title=dict(text="hidden state h<sub>t</sub>"), range=[-1.05, 1.05]),
         height=340, margin=dict(l=60, r=10, t=10, b=50),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
         template="simple_white",
