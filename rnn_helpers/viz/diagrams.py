@@ -448,6 +448,69 @@ def draw_fixed_window(T=10, k=3, *, marker=2, ax=None):
 _CELL_COLOR = "#b45309"
 
 
+# Pieces of the gated-cell drawings (draw_lstm_cell, draw_gru_cell): one
+# frame, the state line along the top, the row of gate boxes, the upward
+# output branch and the key below, drawn on the same grid.
+
+def _cell_frame(ax):
+    """The rounded frame around a cell drawing (gid "frame")."""
+    box(ax, 4.25, 1.775, "", "frame", w=7.4, h=4.25, rounding=0.3,
+        linewidth=1.2, zorder=0, gid="frame")
+
+
+def _state_line(ax, name, add_x, gid):
+    """
+    The thick state line along the top of a cell drawing, at y = 3.3.
+
+    The old state enters on the left, is scaled at x = 2.5 (a "×" circle),
+    receives a sum at x = add_x (a "+" circle) and leaves on the right.
+
+    Inputs:
+    - ax: Matplotlib Axes
+    - name: TeX letter of the state: "c" (LSTM) or "h" (GRU)
+    - add_x: x position of the "+" circle, between 2.5 and 8.2
+    - gid: gid of the three line segments
+    """
+    color = _CELL_COLOR
+    label(ax, 0.0, 3.3, f"${name}_{{t-1}}$", fontsize=14)
+    label(ax, 8.55, 3.3, f"${name}_t$", fontsize=14)
+    line(ax, [(0.35, 3.3), (2.26, 3.3)], color=color, linewidth=3, gid=gid)
+    line(ax, [(2.74, 3.3), (round(add_x - 0.24, 2), 3.3)], color=color,
+         linewidth=3, gid=gid)
+    arrow(ax, (round(add_x + 0.24, 2), 3.3), (8.2, 3.3), color=color,
+          linewidth=3, zorder=2, gid=gid)
+    circle(ax, 2.5, 3.3, "×")
+    circle(ax, add_x, 3.3, "+")
+
+
+def _gate_row(ax, gates):
+    """
+    Gate boxes at y = 1.2 (gid "gate"), each fed from the line at y = 0.2.
+
+    Inputs:
+    - ax: Matplotlib Axes
+    - gates: Sequence of (x, text, kind) triples, kind a key of COLORS
+    """
+    for gx, text, kind in gates:
+        box(ax, gx, 1.2, text, kind, w=0.8, h=0.75, zorder=3, gid="gate")
+        arrow(ax, (gx, 0.2), (gx, 0.82), linewidth=1.5, zorder=2)
+
+
+def _output_branch(ax, x, y0):
+    """h_t leaving upwards at x from height y0, labelled "h_t (output)"."""
+    line(ax, [(x, y0), (x, 4.4)])
+    arrow(ax, (x, 4.3), (x, 4.55), linewidth=1.5, zorder=2)
+    label(ax, x, 4.75, "$h_t$ (output)", fontsize=11, va="baseline")
+
+
+def _cell_key(ax, ops):
+    """The key under a cell drawing (ops: its elementwise symbols), and the limits."""
+    label(ax, 6.0, -0.95,
+          f"σ: sigmoid gate, values in (0, 1)    {ops}: elementwise",
+          fontsize=9, color="#4b5563", va="baseline")
+    finish(ax, (-0.5, 9.0), (-1.3, 5.1))
+
+
 def draw_lstm_cell(*, ax=None, figsize=(8.5, 5.6)):
     """
     Draw one LSTM step: the cell-state line on top, the four gates below.
@@ -470,19 +533,9 @@ def draw_lstm_cell(*, ax=None, figsize=(8.5, 5.6)):
     """
     fig, ax = new_axes(ax, figsize=figsize)
     cell = _CELL_COLOR
-    box(ax, 4.25, 1.775, "", "frame", w=7.4, h=4.25, rounding=0.3,
-        linewidth=1.2, zorder=0, gid="frame")
+    _cell_frame(ax)
     # the cell state: c_{t-1} -> (x f_t) -> (+ i_t g_t) -> c_t
-    label(ax, 0.0, 3.3, "$c_{t-1}$", fontsize=14)
-    label(ax, 8.55, 3.3, "$c_t$", fontsize=14)
-    line(ax, [(0.35, 3.3), (2.26, 3.3)], color=cell, linewidth=3,
-         gid="cell-state")
-    line(ax, [(2.74, 3.3), (4.26, 3.3)], color=cell, linewidth=3,
-         gid="cell-state")
-    arrow(ax, (4.74, 3.3), (8.2, 3.3), color=cell, linewidth=3, zorder=2,
-          gid="cell-state")
-    circle(ax, 2.5, 3.3, "×")
-    circle(ax, 4.5, 3.3, "+")
+    _state_line(ax, "c", 4.5, "cell-state")
     label(ax, 3.5, 3.7, "constant error carousel", fontsize=9, color=cell,
           style="italic", va="baseline")
     # the gates, all fed by h_{t-1} and x_t
@@ -494,9 +547,7 @@ def draw_lstm_cell(*, ax=None, figsize=(8.5, 5.6)):
              (3.6, "$i_t$\n$\\sigma$", "marker"),
              (4.7, "$g_t$\ntanh", "input"),
              (5.8, "$o_t$\n$\\sigma$", "marker")]
-    for gx, text, kind in gates:
-        box(ax, gx, 1.2, text, kind, w=0.8, h=0.75, zorder=3, gid="gate")
-        arrow(ax, (gx, 0.2), (gx, 0.82), linewidth=1.5, zorder=2)
+    _gate_row(ax, gates)
     arrow(ax, (2.5, 1.58), (2.5, 3.06), linewidth=1.5, zorder=2)  # f_t * c
     circle(ax, 4.15, 2.35, "×")  # i_t * g_t ...
     line(ax, [(3.6, 1.58), (3.6, 2.35), (3.91, 2.35)])
@@ -510,13 +561,8 @@ def draw_lstm_cell(*, ax=None, figsize=(8.5, 5.6)):
     arrow(ax, (6.2, 1.2), (6.66, 1.2), linewidth=1.5, zorder=2)
     arrow(ax, (7.14, 1.2), (8.2, 1.2), linewidth=1.5, zorder=2)
     label(ax, 8.55, 1.2, "$h_t$", fontsize=14)
-    line(ax, [(7.6, 1.2), (7.6, 4.4)])
-    arrow(ax, (7.6, 4.3), (7.6, 4.55), linewidth=1.5, zorder=2)
-    label(ax, 7.6, 4.75, "$h_t$ (output)", fontsize=11, va="baseline")
-    label(ax, 6.0, -0.95,
-          "σ: sigmoid gate, values in (0, 1)    ×, +: elementwise",
-          fontsize=9, color="#4b5563", va="baseline")
-    finish(ax, (-0.5, 9.0), (-1.3, 5.1))
+    _output_branch(ax, 7.6, 1.2)
+    _cell_key(ax, "×, +")
     return fig, ax
 
 
@@ -543,19 +589,9 @@ def draw_gru_cell(*, ax=None, figsize=(8.5, 5.6)):
     """
     fig, ax = new_axes(ax, figsize=figsize)
     state = _CELL_COLOR
-    box(ax, 4.25, 1.775, "", "frame", w=7.4, h=4.25, rounding=0.3,
-        linewidth=1.2, zorder=0, gid="frame")
+    _cell_frame(ax)
     # the state: h_{t-1} -> (x z_t) -> (+ (1 - z_t) n_t) -> h_t
-    label(ax, 0.0, 3.3, "$h_{t-1}$", fontsize=14)
-    label(ax, 8.55, 3.3, "$h_t$", fontsize=14)
-    line(ax, [(0.35, 3.3), (2.26, 3.3)], color=state, linewidth=3,
-         gid="state")
-    line(ax, [(2.74, 3.3), (4.66, 3.3)], color=state, linewidth=3,
-         gid="state")
-    arrow(ax, (5.14, 3.3), (8.2, 3.3), color=state, linewidth=3, zorder=2,
-          gid="state")
-    circle(ax, 2.5, 3.3, "×")
-    circle(ax, 4.9, 3.3, "+")
+    _state_line(ax, "h", 4.9, "state")
     label(ax, 3.7, 3.7, "identity path where $z_t \\approx 1$", fontsize=9,
           color=state, style="italic", va="baseline")
     # h_{t-1} also feeds the gates, from below
@@ -565,9 +601,7 @@ def draw_gru_cell(*, ax=None, figsize=(8.5, 5.6)):
     gates = [(2.5, "$z_t$\n$\\sigma$", "marker"),
              (3.6, "$r_t$\n$\\sigma$", "marker"),
              (4.9, "$n_t$\ntanh", "input")]
-    for gx, text, kind in gates:
-        box(ax, gx, 1.2, text, kind, w=0.8, h=0.75, zorder=3, gid="gate")
-        arrow(ax, (gx, 0.2), (gx, 0.82), linewidth=1.5, zorder=2)
+    _gate_row(ax, gates)
     # the reset gate scales the candidate's recurrent part
     arrow(ax, (4.0, 1.2), (4.5, 1.2), linewidth=1.5, zorder=2)
     label(ax, 6.3, 0.55, "$r_t \\odot (W_{hn}h_{t-1} + b_{hn})$",
@@ -581,11 +615,6 @@ def draw_gru_cell(*, ax=None, figsize=(8.5, 5.6)):
     arrow(ax, (4.9, 1.58), (4.9, 2.11), linewidth=1.5, zorder=2)
     arrow(ax, (4.9, 2.59), (4.9, 3.06), linewidth=1.5, zorder=2)
     # h_t is also the output
-    line(ax, [(7.2, 3.3), (7.2, 4.4)])
-    arrow(ax, (7.2, 4.3), (7.2, 4.55), linewidth=1.5, zorder=2)
-    label(ax, 7.2, 4.75, "$h_t$ (output)", fontsize=11, va="baseline")
-    label(ax, 6.0, -0.95,
-          "σ: sigmoid gate, values in (0, 1)    ×, +, 1−: elementwise",
-          fontsize=9, color="#4b5563", va="baseline")
-    finish(ax, (-0.5, 9.0), (-1.3, 5.1))
+    _output_branch(ax, 7.2, 3.3)
+    _cell_key(ax, "×, +, 1−")
     return fig, ax
