@@ -27,7 +27,10 @@ from typing import Any, Dict, Tuple
 import numpy as np
 
 from rnn_helpers.argcheck import check_choice
-from rnn_helpers.numpy_rnn._common import cached, check_cell_args, check_upstream, get_cache
+from rnn_helpers.numpy_rnn._common import (
+    cached, check_cell_args, check_upstream, get_cache, sequence_backward_doc,
+    sequence_forward_doc,
+)
 from rnn_helpers.numpy_rnn.activations import sigmoid, sigmoid_inplace
 
 __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward"]
@@ -210,6 +213,7 @@ def _gru_step_backward(
 # ----------------------------------------------------------------------------
 
 
+@sequence_forward_doc("gru_step_forward", "gru_backward", "Wx (D, 3H), Wh (H, 3H), bx (3H,), bh (3H,)")
 def gru_forward(
     x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray,
     bh: np.ndarray,
@@ -218,16 +222,6 @@ def gru_forward(
 
     Equals the output of ``torch.nn.GRU(D, H, batch_first=True)`` when given
     the module's weights via ``params_from_torch``.
-
-    Inputs:
-    - x: input data, of shape (N, T, D).
-    - h0: initial hidden state, of shape (N, H).
-    - Wx (D, 3H), Wh (H, 3H), bx (3H,), bh (3H,): the parameters, as for
-      :func:`gru_step_forward`.
-
-    Returns a tuple of:
-    - h: hidden states for all time steps, of shape (N, T, H).
-    - cache: values needed by :func:`gru_backward`.
     """
     x, h0, Wx, Wh, bx, bh, dtype = _check_gru(x, "h0", h0, Wx, Wh, bx, bh)
     N, T, D = x.shape
@@ -267,6 +261,7 @@ def gru_forward(
     return h, cache
 
 
+@sequence_backward_doc("gru_forward", "dWx (D, 3H), dWh (H, 3H), dbx (3H,), dbh (3H,)")
 def gru_backward(
     dh: np.ndarray, cache: Dict[str, Any]
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -278,15 +273,6 @@ def gru_backward(
         daz_t = g_t (h_{t-1} - n_t) z_t (1 - z_t)
         dar_t = dan_t hn_t r_t (1 - r_t)
         g_{t-1} = dh_{t-1} + [dar, daz, dan * r]_t Wh^T + g_t z_t
-
-    Inputs:
-    - dh: upstream gradients of all hidden states, of shape (N, T, H).
-    - cache: cache object from :func:`gru_forward`.
-
-    Returns a tuple of:
-    - dx: gradient of input data, of shape (N, T, D).
-    - dh0: gradient of initial hidden state, of shape (N, H).
-    - dWx (D, 3H), dWh (H, 3H), dbx (3H,), dbh (3H,): gradients of the parameters.
     """
     cache = get_cache(cache, "gru_forward")
     N, T, H = cache["hns"].shape

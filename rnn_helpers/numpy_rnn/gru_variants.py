@@ -44,7 +44,9 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from rnn_helpers.numpy_rnn._common import cached, check_upstream, get_cache
+from rnn_helpers.numpy_rnn._common import (
+    cached, check_upstream, get_cache, sequence_backward_doc, sequence_forward_doc,
+)
 from rnn_helpers.numpy_rnn.activations import sigmoid_inplace
 from rnn_helpers.numpy_rnn.gru import _check_gru, _gru_step, _gru_step_backward
 from rnn_helpers.argcheck import as_float_array, check_shape
@@ -116,6 +118,8 @@ def gru_cho_step_backward(dnext_h: np.ndarray, cache: Dict[str, Any]) -> Tuple[n
 # ----------------------------------------------------------------------------
 
 
+@sequence_forward_doc("gru_cho_step_forward", "gru_cho_backward",
+                      "Wx (D, 3H), Wh (H, 3H), bx (3H,), bh (3H,)")
 def gru_cho_forward(
     x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray,
     bh: np.ndarray,
@@ -124,14 +128,6 @@ def gru_cho_forward(
 
     Gives the same numbers as calling :func:`gru_cho_step_forward` step by step;
     the input products of all steps are one matrix product.
-
-    Inputs:
-    - x (N, T, D), h0 (N, H), Wx (D, 3H), Wh (H, 3H), bx (3H,), bh (3H,): as
-      for ``rnn_helpers.numpy_rnn.gru_forward``.
-
-    Returns a tuple of:
-    - h: hidden states for all time steps, of shape (N, T, H).
-    - cache: values needed by :func:`gru_cho_backward`.
     """
     x, h0, Wx, Wh, bx, bh, dtype = _check_gru(x, "h0", h0, Wx, Wh, bx, bh)
     N, T, D = x.shape
@@ -162,6 +158,7 @@ def gru_cho_forward(
     return h, cache
 
 
+@sequence_backward_doc("gru_cho_forward", "dWx (D, 3H), dWh (H, 3H), dbx (3H,), dbh (3H,)")
 def gru_cho_backward(
     dh: np.ndarray, cache: Dict[str, Any]
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -169,15 +166,8 @@ def gru_cho_backward(
 
     With g_t the total gradient of h_t (upstream dh_t plus what flows back
     from step t + 1), the step rule of :func:`gru_cho_step_backward` applies
-    at every t, and g_{t-1} = dh_{t-1} + dprev_h.
-
-    Inputs:
-    - dh: upstream gradients of all hidden states, of shape (N, T, H).
-    - cache: cache object from :func:`gru_cho_forward`.
-
-    Returns a tuple of:
-    - dx (N, T, D), dh0 (N, H), dWx (D, 3H), dWh (H, 3H), dbx (3H,), dbh
-      (3H,): as for ``rnn_helpers.numpy_rnn.gru_backward`` (dbh equals dbx).
+    at every t, and g_{t-1} = dh_{t-1} + dprev_h. The gradients are those of
+    :func:`rnn_helpers.numpy_rnn.gru_backward`; dbh equals dbx.
     """
     cache = get_cache(cache, "gru_cho_forward")
     N, T, H = cache["ss"].shape

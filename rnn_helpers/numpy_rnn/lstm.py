@@ -22,7 +22,10 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from rnn_helpers.numpy_rnn._common import cached, check_cell_args, check_upstream, get_cache
+from rnn_helpers.numpy_rnn._common import (
+    cached, check_cell_args, check_upstream, get_cache, sequence_backward_doc,
+    sequence_forward_doc,
+)
 from rnn_helpers.numpy_rnn.activations import sigmoid
 
 __all__ = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
@@ -114,6 +117,8 @@ def lstm_step_backward(
     return dx, dprev_h, dprev_c, dWx, dWh, db
 
 
+@sequence_forward_doc("lstm_step_forward", "lstm_backward", "Wx (D, 4H), Wh (H, 4H), b (4H,)",
+                      extra="\n    - c0: initial cell state, of shape (N, H); None means zeros.")
 def lstm_forward(
     x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
     c0: Optional[np.ndarray] = None,
@@ -135,17 +140,6 @@ def lstm_forward(
       ``1 / (1 + exp(.))`` gives sigma(a) for i, f, o and sigma(2 a_g) for g,
       and ``tanh(a_g) = 2 sigma(2 a_g) - 1`` (accurate to a few ulp of 1 in
       absolute terms, like the rest of the cell).
-
-    Inputs:
-    - x: input data, of shape (N, T, D).
-    - h0: initial hidden state, of shape (N, H).
-    - Wx (D, 4H), Wh (H, 4H), b (4H,): the parameters, as for
-      :func:`lstm_step_forward`.
-    - c0: initial cell state, of shape (N, H); None means zeros.
-
-    Returns a tuple of:
-    - h: hidden states for all time steps, of shape (N, T, H).
-    - cache: values needed by :func:`lstm_backward`.
     """
     states = [("h0", h0)] if c0 is None else [("h0", h0), ("c0", c0)]
     x, states, Wx, Wh, (b,), dtype = check_cell_args(
@@ -200,6 +194,7 @@ def lstm_forward(
     return h, cache
 
 
+@sequence_backward_doc("lstm_forward", "dWx (D, 4H), dWh (H, 4H), db (4H,)")
 def lstm_backward(
     dh: np.ndarray, cache: Dict[str, Any]
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -218,15 +213,6 @@ def lstm_backward(
     in-place operations and one (N, 4H) x (4H, H) GEMM per step.  After the
     loop, one GEMM over all time steps gives [dWx; db], one gives dWh and
     one gives dx.
-
-    Inputs:
-    - dh: upstream gradients of all hidden states, of shape (N, T, H).
-    - cache: cache object from :func:`lstm_forward`.
-
-    Returns a tuple of:
-    - dx: gradient of input data, of shape (N, T, D).
-    - dh0: gradient of initial hidden state, of shape (N, H).
-    - dWx (D, 4H), dWh (H, 4H), db (4H,): gradients of the parameters.
     """
     cache = get_cache(cache, "lstm_forward")
     T, N, H = cache["tcs"].shape

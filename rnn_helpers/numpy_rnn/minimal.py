@@ -40,6 +40,7 @@ from typing import Any, Callable, Tuple
 import numpy as np
 
 from rnn_helpers.argcheck import as_float_array, check_shape, common_float_dtype
+from rnn_helpers.numpy_rnn._common import doc_section
 from rnn_helpers.numpy_rnn.activations import sigmoid
 from rnn_helpers.numpy_rnn.scan import (
     linear_recurrence,
@@ -62,6 +63,19 @@ __all__ = [
 MODES = ("sequential", "loop", "scan", "blelloch")
 
 _BLOCKS = {"mingru": 2, "minlstm": 3}
+
+
+#: The Inputs/Returns of the step functions (k blocks of H columns in Wx).
+_STEP_DOC = """
+    Inputs:
+    - x: input of this step, array of shape (N, D)
+    - prev_h: previous state, array of shape (N, H)
+    - Wx: input weights, array of shape (D, {k}H), column blocks {blocks}
+    - b: biases, array of shape ({k}H,)
+
+    Returns:
+    - next_h: array of shape (N, H)
+"""
 
 
 def _check_params(x: Any, Wx: Any, b: Any, blocks: int, x_ndim: int):
@@ -107,17 +121,9 @@ def mingru_coefficients(x: Any, Wx: Any, b: Any) -> Tuple[np.ndarray, np.ndarray
     return 1 - z, z * cand
 
 
+@doc_section(_STEP_DOC.format(k=2, blocks="z | h~"))
 def mingru_step_forward(x: Any, prev_h: Any, Wx: Any, b: Any) -> np.ndarray:
     """One minGRU step: h_t = (1 - z_t) * h_{t-1} + z_t * h~_t.
-
-    Inputs:
-    - x: input of this step, array of shape (N, D)
-    - prev_h: previous state, array of shape (N, H)
-    - Wx: input weights, array of shape (D, 2H), column blocks z | h~
-    - b: biases, array of shape (2H,)
-
-    Returns:
-    - next_h: array of shape (N, H)
     """
     x, Wx, b, H = _check_params(x, Wx, b, 2, 2)
     prev_h = _check_h("prev_h", prev_h, x.shape[0], H, x.dtype)
@@ -147,17 +153,9 @@ def minlstm_coefficients(x: Any, Wx: Any, b: Any) -> Tuple[np.ndarray, np.ndarra
     return f / total, (i / total) * cand
 
 
+@doc_section(_STEP_DOC.format(k=3, blocks="f | i | h~"))
 def minlstm_step_forward(x: Any, prev_h: Any, Wx: Any, b: Any) -> np.ndarray:
     """One minLSTM step: h_t = f'_t * h_{t-1} + i'_t * h~_t with normalised gates.
-
-    Inputs:
-    - x: input of this step, array of shape (N, D)
-    - prev_h: previous state, array of shape (N, H)
-    - Wx: input weights, array of shape (D, 3H), column blocks f | i | h~
-    - b: biases, array of shape (3H,)
-
-    Returns:
-    - next_h: array of shape (N, H)
     """
     x, Wx, b, H = _check_params(x, Wx, b, 3, 2)
     prev_h = _check_h("prev_h", prev_h, x.shape[0], H, x.dtype)

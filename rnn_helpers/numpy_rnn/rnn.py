@@ -20,7 +20,10 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from rnn_helpers.numpy_rnn._common import cached, check_cell_args, check_upstream, get_cache
+from rnn_helpers.numpy_rnn._common import (
+    cached, check_cell_args, check_upstream, get_cache, sequence_backward_doc,
+    sequence_forward_doc,
+)
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward"]
 
@@ -83,6 +86,7 @@ def rnn_step_backward(
     return dx, dprev_h, dWx, dWh, db
 
 
+@sequence_forward_doc("rnn_step_forward", "rnn_backward", "Wx (D, H), Wh (H, H), b (H,)")
 def rnn_forward(
     x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray
 ) -> Tuple[np.ndarray, Dict[str, Any]]:
@@ -90,16 +94,6 @@ def rnn_forward(
 
     Equals ``torch.nn.RNN(D, H, batch_first=True)`` (output, not h_n) when
     given the module's weights via ``params_from_torch``.
-
-    Inputs:
-    - x: input data for the entire time series, of shape (N, T, D).
-    - h0: initial hidden state, of shape (N, H).
-    - Wx (D, H), Wh (H, H), b (H,): the parameters, as for
-      :func:`rnn_step_forward`.
-
-    Returns a tuple of:
-    - h: hidden states for the entire time series, of shape (N, T, H).
-    - cache: values needed by :func:`rnn_backward`.
     """
     x, (h0,), Wx, Wh, (b,), dtype = check_cell_args(
         x, [("h0", h0)], Wx, Wh, [("b", b)], gates=1, sequence=True
@@ -124,6 +118,7 @@ def rnn_forward(
     return h, cache
 
 
+@sequence_backward_doc("rnn_forward", "dWx (D, H), dWh (H, H), db (H,)")
 def rnn_backward(
     dh: np.ndarray, cache: Dict[str, Any]
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -133,15 +128,6 @@ def rnn_backward(
 
         g_t  = dh_t + da_{t+1} Wh^T
         da_t = g_t * (1 - h_t^2)                       tanh' included
-
-    Inputs:
-    - dh: upstream gradients of all hidden states h_1..h_T, of shape (N, T, H).
-    - cache: cache object from :func:`rnn_forward`.
-
-    Returns a tuple of:
-    - dx: gradient of inputs, of shape (N, T, D).
-    - dh0: gradient of initial hidden state, of shape (N, H).
-    - dWx (D, H), dWh (H, H), db (H,): gradients of the parameters.
     """
     cache = get_cache(cache, "rnn_forward")
     hs = cache["hs"]

@@ -47,6 +47,7 @@ from typing import Any, Dict, List, Tuple
 import numpy as np
 
 from rnn_helpers.argcheck import as_float_array, check_shape, common_float_dtype
+from rnn_helpers.numpy_rnn._common import doc_section
 
 __all__ = [
     "combine",
@@ -67,6 +68,18 @@ SCAN_METHODS = ("hillis_steele", "blelloch")
 # ----------------------------------------------------------------------------
 # argument checks
 # ----------------------------------------------------------------------------
+
+
+#: The Inputs/Returns of the recurrences that take (a, b, h0) of any sign.
+_RECURRENCE_DOC = """
+    Inputs:
+    - a: coefficients, array of shape (N, T, H)
+    - b: inputs, array of shape (N, T, H)
+    - h0: initial state, array of shape (N, H)
+
+    Returns:
+    - h: states h_1..h_T, array of shape (N, T, H)
+"""
 
 
 def _check_args(a: Any, b: Any, h0: Any, b_name: str = "b") -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -110,16 +123,9 @@ def combine(left: Tuple[Any, Any], right: Tuple[Any, Any]) -> Tuple[np.ndarray, 
     return a1 * a2, a2 * b1 + b2
 
 
+@doc_section(_RECURRENCE_DOC)
 def linear_recurrence(a: Any, b: Any, h0: Any) -> np.ndarray:
     """The sequential loop: h_t = a_t * h_{t-1} + b_t for t = 1..T (the reference).
-
-    Inputs:
-    - a: coefficients, array of shape (N, T, H)
-    - b: inputs, array of shape (N, T, H)
-    - h0: initial state, array of shape (N, H)
-
-    Returns:
-    - h: states h_1..h_T, array of shape (N, T, H)
     """
     a, b, h0 = _check_args(a, b, h0)
     h = np.empty_like(b)  # (N, T, H)
@@ -171,6 +177,7 @@ def hillis_steele_level(A: Any, B: Any, shift: int) -> Tuple[np.ndarray, np.ndar
     return A_new, B_new
 
 
+@doc_section(_RECURRENCE_DOC)
 def linear_recurrence_scan(a: Any, b: Any, h0: Any) -> np.ndarray:
     """h_t = a_t * h_{t-1} + b_t by the Hillis-Steele doubling scan.
 
@@ -179,16 +186,8 @@ def linear_recurrence_scan(a: Any, b: Any, h0: Any) -> np.ndarray:
     t holds the composition of steps max(1, t - 2**(k+1) + 1)..t, so after
     the last level it holds (A_t, B_t), the composition of steps 1..t, and
     h_t = A_t * h0 + B_t. Depth ceil(log2 T) levels; work O(T log T)
-    combines. Python loops only over the levels.
-
-    Inputs:
-    - a: coefficients, array of shape (N, T, H)
-    - b: inputs, array of shape (N, T, H)
-    - h0: initial state, array of shape (N, H)
-
-    Returns:
-    - h: states h_1..h_T, array of shape (N, T, H), equal to
-      :func:`linear_recurrence` up to floating-point rounding
+    combines. Python loops only over the levels. The states equal
+    :func:`linear_recurrence`'s up to floating-point rounding.
     """
     a, b, h0 = _check_args(a, b, h0)
     A, B = a, b  # (N, T, H) each; hillis_steele_level never writes into them
@@ -229,6 +228,7 @@ def _blelloch_exclusive(A: np.ndarray, B: np.ndarray) -> None:
         A[:, k], B[:, k] = combine((A[:, k], B[:, k]), (tA, tB))
 
 
+@doc_section(_RECURRENCE_DOC)
 def linear_recurrence_blelloch(a: Any, b: Any, h0: Any) -> np.ndarray:
     """h_t = a_t * h_{t-1} + b_t by Blelloch's work-efficient scan.
 
@@ -237,14 +237,6 @@ def linear_recurrence_blelloch(a: Any, b: Any, h0: Any) -> np.ndarray:
     prefix (steps 1..t-1) at every position; one more combine with step t
     makes it inclusive, and h_t = A_t * h0 + B_t. Depth 2L + 1 levels; work
     about 2P combines, against about T log2 T for the doubling scan.
-
-    Inputs:
-    - a: coefficients, array of shape (N, T, H)
-    - b: inputs, array of shape (N, T, H)
-    - h0: initial state, array of shape (N, H)
-
-    Returns:
-    - h: states h_1..h_T, array of shape (N, T, H)
     """
     a, b, h0 = _check_args(a, b, h0)
     N, T, H = a.shape
