@@ -74,3 +74,24 @@ def test_comparison():
     assert protocol.comparison("bpc", "lower", "a", 1, "b", 2)["difference_ci95"] is None
     with pytest.raises(ValueError, match="better"):
         protocol.comparison("bpc", "smaller", "a", 1, "b", 2)
+
+
+def test_require_step_budget_raises_only_for_the_clock():
+    from rnn_helpers.models.training import TrainResult
+
+    done = TrainResult()
+    done.stopped, done.steps = "steps", 5
+    assert protocol.require_step_budget(done, 10.0) is done
+    cut = TrainResult()
+    cut.stopped, cut.steps = "time", 3
+    with pytest.raises(RuntimeError, match="safety cap of 10 s stopped training after 3"):
+        protocol.require_step_budget(cut, 10.0)
+
+
+def test_best_on_validation_keeps_the_first_best():
+    scores = {0.1: 0.5, 1.0: 0.8, 10.0: 0.8}
+    model, setting, score = protocol.best_on_validation(
+        list(scores), lambda c: (f"model-{c}", scores[c]))
+    assert (model, setting, score) == ("model-1.0", 1.0, 0.8)
+    with pytest.raises(ValueError, match="candidates"):
+        protocol.best_on_validation([], lambda c: (c, 0.0))

@@ -17,6 +17,10 @@ The helpers here keep those modules short and alike:
   small; one thread is fastest on a busy machine and makes runs repeatable.
 - :func:`train_best`: :func:`rnn_helpers.models.training.train`, keeping the
   weights with the best validation score (early stopping by checkpoint).
+- :func:`require_step_budget`: a training stopped by its wall-time safety
+  cap raises instead of returning a shorter, load-dependent run.
+- :func:`best_on_validation`: fit candidate models, keep the one with the
+  best validation score.
 - :func:`comparison`: the summary's format.
 """
 
@@ -33,7 +37,8 @@ import torch
 from rnn_helpers.argcheck import check_choice, check_float, check_int
 from rnn_helpers.models.training import TrainResult, train
 
-__all__ = ["check_budget", "one_thread", "train_best", "comparison"]
+__all__ = ["check_budget", "one_thread", "train_best", "require_step_budget",
+           "best_on_validation", "comparison", "results_dir"]
 
 
 def check_budget(seconds: Any, seed: Any = 0) -> Tuple[float, int]:
@@ -117,6 +122,55 @@ def train_best(model: torch.nn.Module, batch_fn: Callable, loss_fn: Callable,
     scores = [sign * v for _, v in result.evals]
     best_step = result.evals[int(np.argmax(scores))][0] if scores else result.steps
     return result, int(best_step)
+
+
+def require_step_budget(result: TrainResult, seconds: float) -> TrainResult:
+    """
+    Raise when the wall-time safety cap, not the step budget, ended a training.
+
+    A run cut short by the clock depends on the machine's load; none is
+    returned, so every stored or quoted result comes from its full step budget.
+
+    Inputs:
+    - result: TrainResult of :func:`train_best` or ``train``
+    - seconds: Float, the safety cap that training was given
+
+    Returns:
+    - result, unchanged, when it stopped for another reason
+
+    Raises:
+    - RuntimeError naming the cap and the steps done
+    """
+    if result.stopped == "time":
+        raise RuntimeError(
+            f"the wall-time safety cap of {seconds:.0f} s stopped training after {result.steps} "
+            "steps; a shorter run would depend on the machine's load, so none is "
+            "returned (pass a larger seconds)")
+    return result
+
+
+def best_on_validation(candidates: Sequence[Any], fit_score: Callable[[Any], Tuple[Any, float]]
+                       ) -> Tuple[Any, Any, float]:
+    """
+    Fit one model per candidate setting; keep the one with the highest validation score.
+
+    Inputs:
+    - candidates: Sequence of settings (e.g. regularisation strengths C)
+    - fit_score: ``fit_score(setting) -> (fitted model, validation score)``
+
+    Returns a tuple of:
+    - model: The fitted model of the best setting (the first of equal scores)
+    - setting: That setting
+    - score: Float, its validation score
+    """
+    if len(candidates) == 0:
+        raise ValueError("candidates: expected at least one setting, got none")
+    best = None
+    for setting in candidates:
+        model, score = fit_score(setting)
+        if best is None or float(score) > best[2]:
+            best = (model, setting, float(score))
+    return best
 
 
 def comparison(metric: str, better: str, model: str, model_value: float, baseline: str,
