@@ -28,11 +28,11 @@ Modules: ``rnn``, ``lstm``, ``gru`` (the cells), ``gru_variants`` (the
 reset-before GRU and the z/1-z conventions, on the GRU step of ``gru``),
 ``layout`` (params_from_torch, gate orders, count_parameters),
 ``activations`` (sigmoid, softmax), ``losses``, ``embeddings``; the argument
-checks shared by the cells are in ``_common``. Part IV adds ``deep``
-(stacked and bidirectional cells), ``scan`` (linear recurrences by a loop
-and by parallel scans), ``minimal`` (minGRU, minLSTM), ``ssm`` (the LRU,
-S4D, a selective scan) and ``linear_attention`` (causal linear attention,
-the mLSTM).
+checks shared by the cells are in ``_common``, the docstring sections they
+share in ``_docs``. Part IV adds ``deep`` (stacked and bidirectional
+cells), ``scan`` (linear recurrences by a loop and by parallel scans),
+``minimal`` (minGRU, minLSTM), ``ssm`` (the LRU, S4D, a selective scan) and
+``linear_attention`` (causal linear attention, the mLSTM).
 """
 
 from rnn_helpers.numpy_rnn.activations import sigmoid

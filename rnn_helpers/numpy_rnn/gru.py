@@ -27,10 +27,8 @@ from typing import Any, Dict, Tuple
 import numpy as np
 
 from rnn_helpers.argcheck import check_choice
-from rnn_helpers.numpy_rnn._common import (
-    cached, check_cell_args, check_upstream, get_cache, sequence_backward_doc,
-    sequence_forward_doc,
-)
+from rnn_helpers.numpy_rnn._common import cached, check_cell_args, check_upstream, get_cache
+from rnn_helpers.numpy_rnn._docs import sequence_backward_doc, sequence_forward_doc
 from rnn_helpers.numpy_rnn.activations import sigmoid, sigmoid_inplace
 
 __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward"]

@@ -44,9 +44,8 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from rnn_helpers.numpy_rnn._common import (
-    cached, check_upstream, get_cache, sequence_backward_doc, sequence_forward_doc,
-)
+from rnn_helpers.numpy_rnn._common import cached, check_upstream, get_cache
+from rnn_helpers.numpy_rnn._docs import sequence_backward_doc, sequence_forward_doc
 from rnn_helpers.numpy_rnn.activations import sigmoid_inplace
 from rnn_helpers.numpy_rnn.gru import _check_gru, _gru_step, _gru_step_backward
 from rnn_helpers.argcheck import as_float_array, check_shape

@@ -22,10 +22,8 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from rnn_helpers.numpy_rnn._common import (
-    cached, check_cell_args, check_upstream, get_cache, sequence_backward_doc,
-    sequence_forward_doc,
-)
+from rnn_helpers.numpy_rnn._common import cached, check_cell_args, check_upstream, get_cache
+from rnn_helpers.numpy_rnn._docs import sequence_backward_doc, sequence_forward_doc
 from rnn_helpers.numpy_rnn.activations import sigmoid
 
 __all__ = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]

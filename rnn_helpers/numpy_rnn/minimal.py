@@ -40,7 +40,7 @@ from typing import Any, Callable, Tuple
 import numpy as np
 
 from rnn_helpers.argcheck import as_float_array, check_shape, common_float_dtype
-from rnn_helpers.numpy_rnn._common import doc_section
+from rnn_helpers.numpy_rnn._docs import doc_section
 from rnn_helpers.numpy_rnn.activations import sigmoid
 from rnn_helpers.numpy_rnn.scan import (
     linear_recurrence,
@@ -102,6 +102,13 @@ def _check_h(name: str, h: Any, N: int, H: int, dtype) -> np.ndarray:
     return h.astype(np.result_type(h, dtype), copy=False)
 
 
+def _step_preactivations(x: Any, prev_h: Any, Wx: Any, b: Any, blocks: int):
+    """Validate one step's arguments; return prev_h, x Wx + b of shape (N, blocks H), and H."""
+    x, Wx, b, H = _check_params(x, Wx, b, blocks, 2)
+    prev_h = _check_h("prev_h", prev_h, x.shape[0], H, x.dtype)
+    return prev_h, x @ Wx + b, H
+
+
 def mingru_coefficients(x: Any, Wx: Any, b: Any) -> Tuple[np.ndarray, np.ndarray]:
     """The minGRU's recurrence coefficients for every step (no state needed).
 
@@ -123,11 +130,8 @@ def mingru_coefficients(x: Any, Wx: Any, b: Any) -> Tuple[np.ndarray, np.ndarray
 
 @doc_section(_STEP_DOC.format(k=2, blocks="z | h~"))
 def mingru_step_forward(x: Any, prev_h: Any, Wx: Any, b: Any) -> np.ndarray:
-    """One minGRU step: h_t = (1 - z_t) * h_{t-1} + z_t * h~_t.
-    """
-    x, Wx, b, H = _check_params(x, Wx, b, 2, 2)
-    prev_h = _check_h("prev_h", prev_h, x.shape[0], H, x.dtype)
-    pre = x @ Wx + b  # (N, 2H)
+    """One minGRU step: h_t = (1 - z_t) * h_{t-1} + z_t * h~_t."""
+    prev_h, pre, H = _step_preactivations(x, prev_h, Wx, b, 2)  # pre (N, 2H)
     z = sigmoid(pre[:, :H])  # (N, H)
     return (1 - z) * prev_h + z * pre[:, H:]
 
@@ -155,11 +159,8 @@ def minlstm_coefficients(x: Any, Wx: Any, b: Any) -> Tuple[np.ndarray, np.ndarra
 
 @doc_section(_STEP_DOC.format(k=3, blocks="f | i | h~"))
 def minlstm_step_forward(x: Any, prev_h: Any, Wx: Any, b: Any) -> np.ndarray:
-    """One minLSTM step: h_t = f'_t * h_{t-1} + i'_t * h~_t with normalised gates.
-    """
-    x, Wx, b, H = _check_params(x, Wx, b, 3, 2)
-    prev_h = _check_h("prev_h", prev_h, x.shape[0], H, x.dtype)
-    pre = x @ Wx + b  # (N, 3H)
+    """One minLSTM step: h_t = f'_t * h_{t-1} + i'_t * h~_t with normalised gates."""
+    prev_h, pre, H = _step_preactivations(x, prev_h, Wx, b, 3)  # pre (N, 3H)
     f = sigmoid(pre[:, :H])  # (N, H)
     i = sigmoid(pre[:, H:2 * H])  # (N, H)
     return (f * prev_h + i * pre[:, 2 * H:]) / (f + i)

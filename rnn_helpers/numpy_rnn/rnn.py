@@ -20,10 +20,8 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from rnn_helpers.numpy_rnn._common import (
-    cached, check_cell_args, check_upstream, get_cache, sequence_backward_doc,
-    sequence_forward_doc,
-)
+from rnn_helpers.numpy_rnn._common import cached, check_cell_args, check_upstream, get_cache
+from rnn_helpers.numpy_rnn._docs import sequence_backward_doc, sequence_forward_doc
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward"]
 

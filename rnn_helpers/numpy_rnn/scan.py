@@ -47,7 +47,7 @@ from typing import Any, Dict, List, Tuple
 import numpy as np
 
 from rnn_helpers.argcheck import as_float_array, check_shape, common_float_dtype
-from rnn_helpers.numpy_rnn._common import doc_section
+from rnn_helpers.numpy_rnn._docs import doc_section
 
 __all__ = [
     "combine",
