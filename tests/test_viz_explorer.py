@@ -209,3 +209,56 @@ def test_runtime_ships_with_the_package():
     # plotly.min.js is loaded by the runtime, after MathJax's typesetting
     assert "plotly.min.js" in js
     assert "startup.promise" in js
+
+
+def _decoded_png(bundle):
+    import base64
+    import io
+
+    from PIL import Image
+
+    data = base64.b64decode(bundle["image/png"])
+    return data, Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def test_bundle_carries_a_png_of_the_default_frame():
+    """The PDF edition and front ends without widgets show this image."""
+    from rnn_helpers.viz.static_png import png_size
+
+    def red_line(w):
+        t = np.arange(5)
+        fig = go.Figure(go.Scatter(x=t, y=w * t, mode="lines", line={"color": "#ff0000"}))
+        fig.update_layout(width=500, height=300, yaxis={"range": [0, 8]},
+                          margin={"l": 40, "r": 10, "t": 10, "b": 40})
+        return fig
+
+    ex = Explorer(red_line, [Control("w", [0.5, 1.0, 2.0], default=2.0)], alt="a red line")
+    for bundle in (ex._repr_mimebundle_(), ex.live_outputs()[0]):
+        data, image = _decoded_png(bundle)
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and png_size(data) == (500, 300)
+        assert image.size == (500, 300) and len(data) <= 60_000
+    # the default frame (w = 2) is drawn: the line reaches the top right of
+    # the axes (y = 8 at t = 4), which the w = 1 frame does not
+    arr = np.asarray(image).astype(int)
+    red = (arr[..., 0] > 200) & (arr[..., 1] < 80) & (arr[..., 2] < 80)
+    rows, cols = np.nonzero(red)
+    assert red.sum() > 100
+    assert rows.min() < 0.15 * 300 and cols.max() > 0.9 * 500
+    assert ex.default_frame() == ex.frames()["2"] | {"layout": ex.default_frame()["layout"]}
+    # the live figure output adds no second picture to the PDF edition
+    figure = ex.live_outputs()[1]
+    assert "image/png" not in figure and figure["text/markdown"].startswith("<!--")
+
+
+def test_every_course_explorer_has_a_small_png():
+    from rnn_helpers.viz.latch import latch_explorer
+    from rnn_helpers.viz.scan import scan_explorer
+    from rnn_helpers.viz.static_png import png_size
+
+    for ex in (latch_explorer(), scan_explorer("blelloch", T=8)):
+        data, image = _decoded_png(ex._repr_mimebundle_())
+        width, height = png_size(data)
+        layout = ex.default_frame()["layout"]
+        assert (width, height) == (layout.get("width", 700), layout.get("height", 450))
+        assert len(data) <= 60_000
+        assert len(np.unique(np.asarray(image).reshape(-1, 3), axis=0)) > 3  # not blank

@@ -297,6 +297,7 @@ class Explorer:
         self.n_frames = n_frames
         self.yrange = _check_yrange(yrange)
         self._frames = None
+        self._png = None
 
     # ------------------------------------------------------------------ shared
     def defaults(self) -> dict:
@@ -384,6 +385,46 @@ class Explorer:
             "frames": frames,
         }
 
+    def default_frame(self) -> dict:
+        """The frame the explorer opens with: traces and layout, template included."""
+        frames = self.frames()
+        key = "|".join(str(c.default_index) for c in self.controls)
+        frame = frames[key]
+        template = next((f["layout"]["template"] for f in frames.values()
+                         if "template" in f.get("layout", {})), None)
+        if template is not None:
+            frame["layout"]["template"] = template
+        return frame
+
+    def static_png(self, dpi: int = 100) -> bytes:
+        """A PNG of the default frame, drawn with matplotlib from the same JSON
+        the website's script draws (:mod:`~rnn_helpers.viz.static_png`).
+
+        Inputs:
+        - dpi: 100 gives the layout's size in pixels (default 700 x 450).
+
+        Returns:
+        - bytes of a PNG (a few tens of KB), cached after the first call.
+        """
+        if self._png is None or self._png[0] != dpi:
+            from .static_png import figure_png
+
+            frame = self.default_frame()
+            layout = frame.get("layout", {})
+            colorway = ((layout.get("template") or {}).get("layout") or {}).get("colorway")
+            self._png = (dpi, figure_png(frame, dpi=dpi, colorway=colorway))
+        return self._png[1]
+
+    def static_bundle(self) -> dict:
+        """The explorer without a kernel: static HTML for the website, the
+        default frame as ``image/png`` (the PDF edition, front ends without
+        widgets) and ``text/plain``."""
+        import base64
+
+        return {STATIC_MIME: self.static_html(),
+                "image/png": base64.b64encode(self.static_png()).decode("ascii"),
+                "text/plain": f"<Explorer: {self.alt}>"}
+
     def static_html(self) -> str:
         """Self-contained HTML (no script of its own) for the kernel-free website."""
         payload = json.dumps(self.spec(), separators=(",", ":"), allow_nan=False)
@@ -466,8 +507,10 @@ class Explorer:
         - MIME bundle with ``application/vnd.plotly.v1+json`` (JupyterLab's
           plotly renderer draws it, also from a saved notebook without a
           kernel), a ``text/html`` placeholder that the book build shows
-          instead (it hides it: the site draws the explorer's static view)
-          and ``text/plain``.
+          instead (it hides it: the site draws the explorer's static view),
+          an empty ``text/markdown`` (an HTML comment) that the PDF edition
+          takes, so that its only picture of the explorer is the controls
+          output's ``image/png``, and ``text/plain``.
         """
         import plotly.io as pio
 
@@ -476,6 +519,7 @@ class Explorer:
         return {
             "application/vnd.plotly.v1+json": fig,
             "text/html": '<div class="rnn-explorer-live-figure" hidden></div>',
+            "text/markdown": "<!-- the explorer's live figure (JupyterLab) -->",
             "text/plain": f"<figure: {self.alt}>",
         }
 
@@ -500,7 +544,7 @@ class Explorer:
         live = controls._repr_mimebundle_()
         if isinstance(live, tuple):
             live = live[0]
-        bundle = {STATIC_MIME: self.static_html(), "text/plain": f"<Explorer: {self.alt}>"}
+        bundle = self.static_bundle()
         bundle.update({k: v for k, v in live.items() if k != "text/plain"})
         controls.holder = holder
         return bundle, self.figure_bundle(), controls
@@ -517,7 +561,7 @@ class Explorer:
         controls.holder["handle"] = display(figure, raw=True, display_id=True)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {STATIC_MIME: self.static_html(), "text/plain": f"<Explorer: {self.alt}>"}
+        return self.static_bundle()
 
     def __repr__(self) -> str:
         names = ", ".join(f"{c.name}[{len(c.values)}]" for c in self.controls)
