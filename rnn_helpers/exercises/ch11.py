@@ -72,6 +72,40 @@ def _match(got: List[np.ndarray], slips, atol=1e-10, rtol=1e-8) -> Optional[Chec
     return None
 
 
+def _check_pair(fn, args, arg_names, names, want, slips) -> Optional[CheckResult]:
+    """
+    Run a learner's function on one hidden case whose answer is a pair of arrays.
+
+    Inputs:
+    - fn: The learner's function
+    - args, arg_names: Its arguments (passed as copies) and their names
+    - names: The names of the two returned arrays, e.g. ("a_out", "b_out")
+    - want: The expected pair
+    - slips: Callable returning [((first, second), message), ...], the typical
+      wrong answers; called only when the answer is not right
+
+    Returns:
+    - failure: None if the answer equals want, else the CheckResult to report
+      (an error, a malformed answer, a recognised slip, or check_array's)
+    """
+    out, failure = call_on_copies(fn, args, arg_names, f"return {names[0]}, {names[1]}")
+    if failure is not None:
+        return failure
+    got, failure = _pair(out, f"({names[0]}, {names[1]})", names)
+    if failure is not None:
+        return failure
+    if same(got[0], want[0], 1e-10, 1e-8) and same(got[1], want[1], 1e-10, 1e-8):
+        return None
+    slip = _match(got, slips())
+    if slip is not None:
+        return slip
+    for name, g, w in zip(names, got, want):
+        result = check_array(g, w, name=name, atol=1e-10, rtol=1e-8)
+        if not result.passed:
+            return result
+    return None
+
+
 # ----------------------------------------------------------------------------
 # Exercise: the combine operator
 # ----------------------------------------------------------------------------
@@ -85,6 +119,31 @@ def _combine_cases():
         b1, b2 = rng.standard_normal(shape), rng.standard_normal(shape)
         cases.append(((a1, b1), (a2, b2)))
     return cases
+
+
+def _combine_slips(left, right):
+    """Typical wrong compositions of two steps, with a diagnosis each."""
+    (a1, b1), (a2, b2) = left, right
+    return [
+        ((a1 * a2, a1 * b2 + b1), (
+            "You composed the steps in the wrong order: that is `right` applied first and "
+            "`left` second. The earlier step's offset b passes through the later step, "
+            "so it is multiplied by the later coefficient a'."
+        )),
+        ((a1 * a2, b1 + b2), (
+            "The offset part forgets that the earlier offset b passes through the later "
+            "step: apply h -> a' h + b' to a h + b and expand."
+        )),
+        ((a1 * a2, a1 * b1 + b2), (
+            "The earlier offset b is multiplied by its own coefficient a. It must be "
+            "multiplied by the coefficient of the step it passes through, a'."
+        )),
+        ((a1 + a2, a2 * b1 + b2), (
+            "The offset part is right, but coefficients compose by multiplication: "
+            "two steps scale h by a and then by a'."
+        )),
+        ((a2 * b1 + b2, a1 * a2), "The two outputs are swapped: return (coefficient, offset)."),
+    ]
 
 
 def check_ch11_combine(fn: Any) -> CheckResult:
@@ -108,44 +167,10 @@ def check_ch11_combine(fn: Any) -> CheckResult:
     if failure is not None:
         return failure
     for left, right in _combine_cases():
-        (a1, b1), (a2, b2) = left, right
-        out, failure = call_on_copies(fn, [list(left), list(right)], ["left", "right"],
-                                      "return a_out, b_out")
+        failure = _check_pair(fn, [list(left), list(right)], ["left", "right"], ("a_out", "b_out"),
+                              combine(left, right), lambda: _combine_slips(left, right))
         if failure is not None:
             return failure
-        got, failure = _pair(out, "(a_out, b_out)", ("a_out", "b_out"))
-        if failure is not None:
-            return failure
-        want = combine(left, right)
-        if same(got[0], want[0], 1e-10, 1e-8) and same(got[1], want[1], 1e-10, 1e-8):
-            continue
-        slips = [
-            ((a1 * a2, a1 * b2 + b1), (
-                "You composed the steps in the wrong order: that is `right` applied first and "
-                "`left` second. The earlier step's offset b passes through the later step, "
-                "so it is multiplied by the later coefficient a'."
-            )),
-            ((a1 * a2, b1 + b2), (
-                "The offset part forgets that the earlier offset b passes through the later "
-                "step: apply h -> a' h + b' to a h + b and expand."
-            )),
-            ((a1 * a2, a1 * b1 + b2), (
-                "The earlier offset b is multiplied by its own coefficient a. It must be "
-                "multiplied by the coefficient of the step it passes through, a'."
-            )),
-            ((a1 + a2, a2 * b1 + b2), (
-                "The offset part is right, but coefficients compose by multiplication: "
-                "two steps scale h by a and then by a'."
-            )),
-            ((a2 * b1 + b2, a1 * a2), "The two outputs are swapped: return (coefficient, offset)."),
-        ]
-        slip = _match(got, slips)
-        if slip is not None:
-            return slip
-        for name, g, w in zip(("a_out", "b_out"), got, want):
-            result = check_array(g, w, name=name, atol=1e-10, rtol=1e-8)
-            if not result.passed:
-                return result
     return CheckResult.correct(
         "Your operator composes two steps correctly (and so it is associative: try it)."
     )
@@ -232,23 +257,10 @@ def check_ch11_hillis_steele_level(fn: Any) -> CheckResult:
     if failure is not None:
         return failure
     for A, B, shift in _level_cases():
-        out, failure = call_on_copies(fn, [A, B, shift], ["A", "B", "shift"],
-                                      "return A_new, B_new")
+        failure = _check_pair(fn, [A, B, shift], ["A", "B", "shift"], ("A_new", "B_new"),
+                              hillis_steele_level(A, B, shift), lambda: _level_slips(A, B, shift))
         if failure is not None:
             return failure
-        got, failure = _pair(out, "(A_new, B_new)", ("A_new", "B_new"))
-        if failure is not None:
-            return failure
-        want = hillis_steele_level(A, B, shift)
-        if same(got[0], want[0], 1e-10, 1e-8) and same(got[1], want[1], 1e-10, 1e-8):
-            continue
-        slip = _match(got, _level_slips(A, B, shift))
-        if slip is not None:
-            return slip
-        for name, g, w in zip(("A_new", "B_new"), got, want):
-            result = check_array(g, w, name=name, atol=1e-10, rtol=1e-8)
-            if not result.passed:
-                return result
     return CheckResult.correct(
         "Your level combines every position with the one `shift` steps earlier and leaves "
         "the first `shift` positions alone, on every hidden test (including shift >= T)."
