@@ -8,7 +8,6 @@
 - :mod:`~rnn_helpers.viz.latch`              chapter 1's one-unit latch explorer.
 - :mod:`~rnn_helpers.viz.gradients`          chapter 4's gradient-norm and clipping-cliff explorers.
 - :mod:`~rnn_helpers.viz.classification`     chapter 8's padding, training, confusion and digits figures.
-- :mod:`~rnn_helpers.viz.classification`     chapter 8's padding, training, confusion and digits figures.
 - :mod:`~rnn_helpers.viz.scan`               chapter 11's explorer of the levels of a parallel prefix scan.
 
 Only this sub-package (and the exercises and experiments on top) imports matplotlib, plotly or ipywidgets.
