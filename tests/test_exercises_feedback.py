@@ -287,3 +287,22 @@ def test_float32_tolerance_floor_scales_with_the_answer():
     small = np.array([2e-7, -4e-7, 1e-7])
     assert not check_array((small * 1.5).astype(np.float32), small, atol=1e-12, rtol=1e-8).passed
     assert check_array(small.astype(np.float32), small, atol=1e-12, rtol=1e-8).passed
+
+
+def test_rnn_step_case_shapes_scales_and_draw_order():
+    from rnn_helpers.exercises.feedback import rnn_step_case
+
+    N, D, H = 3, 4, 5
+    x, prev_h, Wx, Wh, b = rnn_step_case(np.random.default_rng(7), N, D, H, w_scale=0.5,
+                                         b_scale=0.25)
+    assert [a.shape for a in (x, prev_h, Wx, Wh, b)] == [(N, D), (N, H), (D, H), (H, H), (H,)]
+    assert np.all(np.abs(prev_h) < 1)
+    # the same draws, in the documented order, from a fresh generator
+    rng = np.random.default_rng(7)
+    want_x = rng.standard_normal((N, D))
+    want_prev = np.tanh(rng.standard_normal((N, H)))
+    want_Wx = 0.5 * rng.standard_normal((D, H))
+    want_Wh = 0.5 * rng.standard_normal((H, H))
+    want_b = 0.25 * rng.standard_normal(H)
+    for got, want in zip((x, prev_h, Wx, Wh, b), (want_x, want_prev, want_Wx, want_Wh, want_b)):
+        assert np.array_equal(got, want)

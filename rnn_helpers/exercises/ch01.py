@@ -8,7 +8,7 @@ import numpy as np
 from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
     CheckResult, as_integer, call_on_copies, check_array,
-    check_scalar, check_shape, no_function,
+    check_scalar, check_shape, no_function, rnn_step_case,
 )
 from rnn_helpers.numpy_rnn.activations import sigmoid
 
@@ -85,12 +85,7 @@ def _ch01_step_cases():
     rng = np.random.default_rng(20240601)
     cases = []
     for N, D, H in ((3, 4, 5), (1, 2, 3)):
-        x = rng.standard_normal((N, D))  # (N, D)
-        prev_h = np.tanh(rng.standard_normal((N, H)))  # (N, H)
-        Wx = 0.5 * rng.standard_normal((D, H))  # (D, H)
-        Wh = 0.5 * rng.standard_normal((H, H))  # (H, H)
-        b = 0.5 * rng.standard_normal(H)  # (H,)
-        cases.append((x, prev_h, Wx, Wh, b))
+        cases.append(rnn_step_case(rng, N, D, H, w_scale=0.5, b_scale=0.5))
     return cases
 
 

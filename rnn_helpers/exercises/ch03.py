@@ -23,7 +23,7 @@ import numpy as np
 from rnn_helpers.argcheck import check_int
 from rnn_helpers.exercises.feedback import (
     CheckResult, as_array, as_number, call_on_copies, check_array, check_scalar, join_names,
-    near, no_function, same, tolerances,
+    near, no_function, rnn_step_case, same, tolerances,
 )
 
 __all__ = [
@@ -49,11 +49,7 @@ def _step_cases():
     rng = np.random.default_rng(20240603)
     cases = []
     for N, D, H in ((3, 4, 5), (2, 3, 3)):
-        x = rng.standard_normal((N, D))  # (N, D)
-        prev_h = np.tanh(rng.standard_normal((N, H)))  # (N, H)
-        Wx = 0.6 * rng.standard_normal((D, H))  # (D, H)
-        Wh = 0.6 * rng.standard_normal((H, H))  # (H, H)
-        b = 0.3 * rng.standard_normal(H)  # (H,)
+        x, prev_h, Wx, Wh, b = rnn_step_case(rng, N, D, H, w_scale=0.6, b_scale=0.3)
         dnext_h = rng.standard_normal((N, H))  # (N, H)
         cases.append((dnext_h, x, prev_h, Wx, Wh, b))
     return cases

@@ -34,7 +34,9 @@ This module is the one public API that the chapter modules
 - checking a learner's function: :func:`no_function`, :func:`call_safely`
   and :func:`call_on_copies` (call on copies of the inputs, then report an
   exception, an input changed in place or a ``None`` result);
-- writing messages: :func:`join_names`.
+- writing messages: :func:`join_names`;
+- hidden test inputs: :func:`rnn_step_case` (the arguments of one tanh-RNN
+  step, for the checkers of chapters 1 and 3).
 
 The module is longer than the package's guideline of about 400 lines on
 purpose: it is the single API every chapter's checkers import, and more than
@@ -70,6 +72,7 @@ __all__ = [
     "call_safely",
     "call_on_copies",
     "join_names",
+    "rnn_step_case",
 ]
 
 #: The smallest tolerances at which an answer computed in float32 is compared
@@ -731,3 +734,37 @@ def call_on_copies(fn, args: Sequence[Any], names: Sequence[str], returns: str,
         return None, CheckResult.unsolved(
             message=f"Your function returned None. Fill in its body and end it with `{returns}`.")
     return out, None
+
+
+# ----------------------------------------------------------------------------
+# Hidden test inputs
+# ----------------------------------------------------------------------------
+
+
+def rnn_step_case(rng: np.random.Generator, N: int, D: int, H: int, w_scale: float,
+                  b_scale: float) -> Tuple[np.ndarray, ...]:
+    """
+    Random arguments of one tanh-RNN step, next_h = tanh(x Wx + prev_h Wh + b).
+
+    The arrays are drawn from rng in this order: x, prev_h, Wx, Wh, b, so that
+    a checker's hidden cases stay the same when it draws more after them.
+
+    Inputs:
+    - rng: NumPy Generator
+    - N, D, H: Batch size, input size and hidden size
+    - w_scale: Standard deviation of the weights Wx and Wh
+    - b_scale: Standard deviation of the bias b
+
+    Returns a tuple of:
+    - x: Array of shape (N, D), standard normal
+    - prev_h: Array of shape (N, H), tanh of a standard normal, in (-1, 1)
+    - Wx: Array of shape (D, H)
+    - Wh: Array of shape (H, H)
+    - b: Array of shape (H,)
+    """
+    x = rng.standard_normal((N, D))  # (N, D)
+    prev_h = np.tanh(rng.standard_normal((N, H)))  # (N, H)
+    Wx = w_scale * rng.standard_normal((D, H))  # (D, H)
+    Wh = w_scale * rng.standard_normal((H, H))  # (H, H)
+    b = b_scale * rng.standard_normal(H)  # (H,)
+    return x, prev_h, Wx, Wh, b
