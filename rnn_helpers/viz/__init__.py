@@ -7,6 +7,7 @@
 - :mod:`~rnn_helpers.viz.temperature`        chapter 7's next-character distribution against temperature.
 - :mod:`~rnn_helpers.viz.latch`              chapter 1's one-unit latch explorer.
 - :mod:`~rnn_helpers.viz.gradients`          chapter 4's gradient-norm and clipping-cliff explorers.
+- :mod:`~rnn_helpers.viz.gates`              chapter 5's heatmap of an LSTM's gates over the characters of a text.
 - :mod:`~rnn_helpers.viz.classification`     chapter 8's padding, training, confusion and digits figures.
 - :mod:`~rnn_helpers.viz.scan`               chapter 11's explorer of the levels of a parallel prefix scan.
 
