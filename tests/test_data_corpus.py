@@ -195,3 +195,62 @@ def test_verbatim_overlap_per_row():
     held = np.array([[2, 3, 4, 9, 9, 9], [0, 1, 2, 3, 9, 9]])
     np.testing.assert_allclose(verbatim_overlap(train, held, k=3, stride=1, per_row=True), [0.25, 0.5])
     assert verbatim_overlap(train, held, k=3, stride=1) == 0.375
+
+
+def test_stream_windows_partition_the_text_into_contiguous_streams():
+    from rnn_helpers.data.corpus import stream_windows
+
+    blocks = np.arange(2 * 50).reshape(2, 50)  # the text 0, 1, ..., 99
+    x, y = stream_windows(blocks, N=3, k=4, offset=1)
+    # 99 characters after the offset: streams of S = W k + 1 with W = (33 - 1) // 4 = 8
+    assert x.shape == y.shape == (8, 3, 4) and x.dtype == np.int64
+    S = 8 * 4 + 1
+    for n in range(3):  # row n of the batches, joined, is stream n: contiguous text
+        stream = np.concatenate([x[w, n] for w in range(8)])
+        np.testing.assert_array_equal(stream, 1 + n * S + np.arange(S - 1))
+        np.testing.assert_array_equal(np.concatenate([y[w, n] for w in range(8)]), stream + 1)
+    # batch w + 1 continues batch w in every row
+    np.testing.assert_array_equal(x[1:, :, 0], x[:-1, :, -1] + 1)
+
+
+def test_stream_windows_validate():
+    from rnn_helpers.data.corpus import stream_windows
+
+    blocks = np.zeros((2, 10), dtype=np.int64)
+    with pytest.raises(ValueError, match=r"blocks: expected a 2-D integer array of shape \(B, L\)"):
+        stream_windows(blocks.ravel(), 2, 3)
+    with pytest.raises(ValueError, match="blocks: expected"):
+        stream_windows(blocks.astype(float), 2, 3)
+    with pytest.raises(ValueError, match="N"):
+        stream_windows(blocks, 0, 3)
+    with pytest.raises(ValueError, match="k"):
+        stream_windows(blocks, 2, 0)
+    with pytest.raises(ValueError, match="offset"):
+        stream_windows(blocks, 2, 3, offset=3)
+    with pytest.raises(ValueError, match="too few"):
+        stream_windows(blocks, 10, 3)
+
+
+def test_stream_batch_fn_walks_the_streams_and_resets_each_epoch():
+    from rnn_helpers.data.corpus import stream_batch_fn, stream_windows
+
+    blocks = np.arange(3 * 40).reshape(3, 40)
+    fn = stream_batch_fn(blocks, 2, 5)
+    rng = np.random.default_rng(0)
+    check = np.random.default_rng(0)
+    batches = [fn(s, rng) for s in range(30)]
+    flags = [r for _, _, r in batches]
+    offset = int(check.integers(0, 5))
+    x_ref, y_ref = stream_windows(blocks, 2, 5, offset)
+    W = len(x_ref)
+    assert flags[0] and not any(flags[1:W]) and flags[W]  # one reset per epoch
+    for w in range(W):
+        x, y, _ = batches[w]
+        assert x.dtype == torch.int64 and x.shape == (2, 5)
+        np.testing.assert_array_equal(x.numpy(), x_ref[w])
+        np.testing.assert_array_equal(y.numpy(), y_ref[w])
+    # the second epoch starts at a new offset drawn from the same rng
+    x2, _ = stream_windows(blocks, 2, 5, int(check.integers(0, 5)))
+    np.testing.assert_array_equal(batches[W][0].numpy(), x2[0])
+    with pytest.raises(ValueError, match="k"):
+        stream_batch_fn(blocks, 2, 0)

@@ -103,13 +103,16 @@ def test_tiny_experiment(corpus):
     json.dumps(m)  # JSON-able
     assert m["training"]["steps"] == 12 and m["training"]["stopped"] == "steps"
     assert [s for s, _ in e.result.evals] == [5, 10, 12]
-    assert 1 <= m["ngram"]["order"] <= 9 and e.ngram_valid_nll.shape == (9,)
-    assert m["ngram"]["order"] >= 5  # long contexts pay off on this corpus
+    max_order = lm.NGRAM_MAX_ORDER
+    assert 1 <= m["ngram"]["order"] < max_order and e.ngram_valid_nll.shape == (max_order,)
+    assert m["ngram"]["order"] >= 9  # long contexts pay off on this corpus
+    # the grid goes past the chosen order: the next order does not improve validation
+    assert e.ngram_valid_nll[m["ngram"]["order"]] >= e.ngram_valid_nll[m["ngram"]["order"] - 1]
     for part in ("ngram", "rnn", "mixture"):
         r = m[part]["test"]
         assert math.isclose(r["bpc"], bits_per_char(r["nats"]), rel_tol=1e-3)
         assert math.isclose(r["perplexity"], math.exp(r["nats"]), rel_tol=1e-3)
-    # 12 steps of a tiny model cannot beat a 9-gram; the mixture is never worse on validation
+    # 12 steps of a tiny model cannot beat a high-order n-gram; the mixture is never worse on validation
     assert m["rnn"]["test"]["bpc"] > m["ngram"]["test"]["bpc"]
     assert not m["rnn_beats_ngram_on_test"]
     assert m["rnn"]["valid"]["bpc"] < math.log2(corpus.V)  # it did learn something
@@ -127,7 +130,8 @@ def test_tiny_experiment(corpus):
     assert s["model"]["value"] == m["rnn"]["test"]["bpc"] and s["better"] == "lower"
     assert s["baseline"]["name"] == f"{m['ngram']['order']}-gram Kneser-Ney"
     # the same seed gives the same run
-    again = lm.experiment(600.0, seed=0, max_steps=12, config=config, eval_every=5, corpus=corpus)
+    again = lm.experiment(600.0, seed=0, max_steps=12, config=config, eval_every=5, corpus=corpus,
+                          ngram=(e.ngram, e.ngram_order, e.ngram_valid_nll))
     assert again.metrics["rnn"] == m["rnn"] and again.metrics["sample"] == m["sample"]
 
 
@@ -145,3 +149,117 @@ def test_run_and_cli(capsys):
     assert {"ngram", "rnn", "mixture", "sample", "data"} <= set(out)
     with pytest.raises(ValueError, match="seconds"):
         lm.experiment(0)
+
+
+def test_run_prints_the_json_summary_line(capsys):
+    assert cli.main(["language_model", "--seconds", "0.3", "--json"]) == 0
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["experiment"] == "language_model"
+    assert {"model", "baseline", "metric"} <= set(last)
+    assert last["metric"] == "test bits per character" and last["better"] == "lower"
+
+
+def test_two_layers_with_dropout():
+    torch.manual_seed(0)
+    model = lm.CharLM(V=11, embed=4, hidden=6, layers=2, dropout=0.5)
+    x = torch.randint(0, 11, (3, 7))
+    model.train()
+    a, (h, c) = model(x)
+    assert a.shape == (3, 7, 11) and h.shape == c.shape == (2, 3, 6)
+    b, _ = model(x)
+    assert not torch.allclose(a, b)  # dropout is active in training
+    model.eval()
+    torch.testing.assert_close(model(x)[0], model(x)[0])  # and off in evaluation
+    with pytest.raises(ValueError, match="dropout"):
+        lm.CharLM(11, dropout=1.0)
+    with pytest.raises(ValueError, match="layers"):
+        lm.CharLM(11, layers=0)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_stateful_loss_carries_the_state_across_batches(cell):
+    torch.manual_seed(0)
+    model = lm.CharLM(V=7, embed=3, hidden=5, cell=cell, layers=2).eval()
+    x = torch.randint(0, 7, (2, 13))
+    y = torch.randint(0, 7, (2, 12))
+    loss_fn = lm.StatefulLoss()
+    first = loss_fn(model, (x[:, :6], y[:, :6], True))
+    second = loss_fn(model, (x[:, 6:12], y[:, 6:12], False))
+    # two carried batches = one pass over the whole stream (oracle: F.cross_entropy)
+    logits, _ = model(x[:, :12])
+    ref = torch.nn.functional.cross_entropy(logits.reshape(-1, 7), y.reshape(-1),
+                                            reduction="none").reshape(2, 12)
+    torch.testing.assert_close(first, ref[:, :6].mean())
+    torch.testing.assert_close(second, ref[:, 6:].mean())
+    # the carried state is detached: the next backward pass stops at the batch boundary
+    state = loss_fn.state if cell == "gru" else loss_fn.state[0]
+    assert not state.requires_grad
+    # reset starts from zeros again
+    again = loss_fn(model, (x[:, :6], y[:, :6], True))
+    torch.testing.assert_close(again, first)
+
+
+def test_target_log_probs_with_reset_reads_each_chunk_from_zero():
+    torch.manual_seed(1)
+    model = lm.CharLM(V=9, embed=3, hidden=4)
+    blocks = np.random.default_rng(0).integers(0, 9, size=(2, 21))
+    logp = lm.target_log_probs(model, blocks, chunk=5, reset=True)  # (2, 20)
+    for s in range(0, 20, 5):
+        part = lm.target_log_probs(model, blocks[:, s:s + 6])  # a block of its own
+        np.testing.assert_allclose(logp[:, s:s + 5], part, rtol=1e-10)
+    carried = lm.target_log_probs(model, blocks, chunk=5)
+    assert not np.allclose(carried[:, 5:], logp[:, 5:])
+    np.testing.assert_allclose(carried[:, :5], logp[:, :5], rtol=1e-10)
+
+
+def test_train_model_stateful_and_windowed(corpus):
+    for stateful in (True, False):
+        config = lm.Config(hidden=8, embed=4, N=4, T=16, stateful=stateful)
+        model, result, best = lm.train_model(corpus, config, 6, 600.0, seed=0, eval_every=3)
+        assert result.steps == 6 and [s for s, _ in result.evals] == [3, 6]
+        assert best in (3, 6) and not model.training
+
+
+def test_checkpoint_command_writes_and_loads(tmp_path, monkeypatch):
+    tiny = lm.Config(hidden=8, embed=4, layers=2, dropout=0.1, N=4, T=16)
+    monkeypatch.setattr(lm, "CHECKPOINT_CONFIG", tiny)
+    assert cli.main(["language_model", "--save", str(tmp_path), "--steps", "4",
+                     "--eval-every", "2"]) == 0
+    for name in lm.CHECKPOINT_FILES.values():
+        assert (tmp_path / name).is_file()
+    model, record = lm.load_checkpoint(tmp_path)
+    assert lm.Config(**record["config"]) == tiny and record["steps"] == 4
+    assert record["command"].endswith("--save --steps 4")
+    assert [s for s, _ in record["valid_curve_bpc"]] == [2, 4]
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    stored = torch.load(tmp_path / lm.CHECKPOINT_FILES["weights"], weights_only=True)
+    assert all(v.dtype == torch.float16 for v in stored.values() if v.is_floating_point())
+    log = (tmp_path / lm.CHECKPOINT_FILES["log"]).read_text()
+    assert "step      4  validation" in log and "stopped on steps" in log
+
+
+def test_the_stored_checkpoint_is_complete_and_matches_the_command(corpus):
+    from rnn_helpers.experiments.protocol import results_dir
+
+    folder = results_dir("language_model")
+    for name in lm.CHECKPOINT_FILES.values():
+        assert (folder / name).is_file(), f"missing {name}: run python -m rnn_helpers.experiments language_model --save"
+    assert (folder / lm.CHECKPOINT_FILES["weights"]).stat().st_size <= 10 * 2 ** 20
+    model, record = lm.load_checkpoint(folder)
+    # the recorded configuration is the command's default
+    assert lm.Config(**record["config"]) == lm.CHECKPOINT_CONFIG
+    assert record["command"] == "python -m rnn_helpers.experiments language_model --save"
+    assert record["max_steps"] == record["steps"] == lm.CHECKPOINT_STEPS
+    assert record["stopped"] == "steps" and record["seed"] == lm.CHECKPOINT_SEED
+    assert record["eval_every"] == lm.CHECKPOINT_EVAL_EVERY and record["threads"] == 1
+    assert record["vocab"] == "".join(corpus.vocab) and record["vocab_size"] == corpus.V
+    steps = [s for s, _ in record["valid_curve_bpc"]]
+    assert steps == list(range(lm.CHECKPOINT_EVAL_EVERY, lm.CHECKPOINT_STEPS + 1,
+                               lm.CHECKPOINT_EVAL_EVERY))
+    assert record["best_step"] in steps
+    assert record["parameters"] == sum(p.numel() for p in model.parameters())
+    # the stored weights give the recorded validation loss (re-evaluated here)
+    valid = bits_per_char(lm.heldout_nll(model, corpus.valid))
+    assert math.isclose(valid, record["valid_bpc_stored_float16"], abs_tol=1e-3)
+    best = dict(map(tuple, record["valid_curve_bpc"]))[record["best_step"]]
+    assert math.isclose(valid, best, abs_tol=5e-3)  # float16 rounding costs almost nothing

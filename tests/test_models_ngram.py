@@ -206,3 +206,25 @@ def test_context_counts_and_size():
     # stored: 4 distinct trigrams, continuation tables of 4 bigrams and 4 unigrams
     assert model.n_grams() == 4 + 4 + 4
     assert model.n_grams(1) == 4
+
+
+@pytest.mark.parametrize("data", ["small", "wide"])
+def test_every_order_in_one_pass_equals_each_order_alone(data, request):
+    V, train, test = request.getfixturevalue(data)
+    model = KneserNey(12, V).fit(train)
+    by_order = model.log_probs_by_order(test)  # (12, B, L)
+    assert by_order.shape == (12,) + test.shape
+    for n in range(1, 13):
+        np.testing.assert_allclose(by_order[n - 1], model.log_probs(test, n), rtol=0, atol=1e-13)
+    # the textbook reference of one order, as an independent oracle
+    ref = reference_kn(train, 7, V, model.discounts(7))
+    expected = np.array([[math.log(ref(row[:t].tolist(), int(row[t]))) for t in range(len(row))]
+                         for row in test])
+    np.testing.assert_allclose(by_order[6], expected, rtol=1e-12)
+    nll = model.nll_by_order(test, 5)
+    assert nll.shape == (5,)
+    np.testing.assert_allclose(nll, [model.nll(test, n) for n in range(1, 6)], rtol=1e-13)
+    with pytest.raises(ValueError, match="order"):
+        model.log_probs_by_order(test, 13)
+    with pytest.raises(ValueError, match="blocks"):
+        model.nll_by_order(test[:, :1])

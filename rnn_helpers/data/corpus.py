@@ -22,6 +22,9 @@ which about 377 000 remain once repeated paragraphs are removed.
   the training text (a check for leakage between the splits).
 - :func:`random_windows`, :func:`window_batch_fn`: (N, T) windows for
   truncated backpropagation through time, inputs and next-character targets.
+- :func:`stream_windows`, :func:`stream_batch_fn`: sequential partitioning,
+  (N, k) batches from N parallel contiguous streams, so that batch s + 1
+  continues batch s row by row and the state can be carried across batches.
 
 Example::
 
@@ -59,6 +62,8 @@ __all__ = [
     "verbatim_overlap",
     "random_windows",
     "window_batch_fn",
+    "stream_windows",
+    "stream_batch_fn",
 ]
 
 #: Typographic characters of the documentation and their ASCII replacements.
@@ -422,5 +427,83 @@ def window_batch_fn(blocks: Any, N: int, T: int):
     def batch_fn(step: int, rng: np.random.Generator):
         x, y = random_windows(blocks, N, T, rng)
         return torch.from_numpy(x), torch.from_numpy(y)
+
+    return batch_fn
+
+
+def stream_windows(blocks: Any, N: int, k: int, offset: int = 0
+                   ) -> Tuple[np.ndarray, np.ndarray]:
+    """
+    Sequential partitioning: the text as N parallel contiguous streams, cut into (N, k) batches.
+
+    The blocks are joined row after row into one sequence; characters
+    ``offset`` .. are cut into N equal streams of S = W * k + 1 characters
+    (W = the number of whole batches that fit; the tail is dropped). Batch w
+    holds characters w * k .. (w + 1) * k of every stream, so row n of batch
+    w + 1 continues row n of batch w exactly: a model that carries its state
+    from one batch to the next reads each stream from its start.
+
+    Inputs:
+    - blocks: Integer array of shape (B, L), e.g. ``corpus.train``
+    - N: Integer number of streams (rows of a batch)
+    - k: Integer number of steps per batch (the BPTT truncation)
+    - offset: Integer in [0, k), characters skipped at the start (a new
+      offset every epoch shifts where the batches cut the streams)
+
+    Returns a tuple of:
+    - x: int64 array of shape (W, N, k), inputs; x[w] is batch w
+    - y: int64 array of shape (W, N, k), targets, y[w, n, t] the character
+      after x[w, n, t] in its stream
+    """
+    blocks = np.asarray(blocks)
+    if blocks.ndim != 2 or not np.issubdtype(blocks.dtype, np.integer):
+        raise ValueError(f"blocks: expected a 2-D integer array of shape (B, L), got shape "
+                         f"{blocks.shape} and dtype {blocks.dtype}")
+    check_int("N", N, 1)
+    check_int("k", k, 1)
+    check_int("offset", offset, 0, k - 1)
+    ids = blocks.reshape(-1)[offset:].astype(np.int64)  # (B * L - offset,)
+    W = (len(ids) // N - 1) // k
+    if W < 1:
+        raise ValueError(f"blocks: {blocks.size} characters are too few for N = {N} streams "
+                         f"of at least k + 1 = {k + 1} characters")
+    S = W * k + 1
+    streams = ids[: N * S].reshape(N, S)  # (N, S)
+    x = streams[:, :-1].reshape(N, W, k).transpose(1, 0, 2)  # (W, N, k)
+    y = streams[:, 1:].reshape(N, W, k).transpose(1, 0, 2)  # (W, N, k)
+    return np.ascontiguousarray(x), np.ascontiguousarray(y)
+
+
+def stream_batch_fn(blocks: Any, N: int, k: int):
+    """
+    A ``batch_fn(step, rng)`` of stateful training for :func:`rnn_helpers.models.training.train`.
+
+    Epoch after epoch it returns the batches of :func:`stream_windows`
+    in order; every epoch starts at a new random offset in [0, k) drawn
+    from ``rng``. The third element says whether the batch starts an epoch
+    (the streams start again, so the carried state must be reset).
+
+    Inputs:
+    - blocks: Integer array of shape (B, L), usually ``corpus.train``
+    - N, k: number of streams and steps per batch, as in :func:`stream_windows`
+
+    Returns:
+    - batch_fn: callable (step, rng) -> (x, y, reset): x and y torch int64
+      tensors of shape (N, k), reset a Boolean
+    """
+    import torch
+
+    stream_windows(blocks, N, k, 0)  # validates the arguments once
+    blocks = np.asarray(blocks)
+    epoch = {"x": None, "y": None, "w": 0}
+
+    def batch_fn(step: int, rng: np.random.Generator):
+        reset = epoch["x"] is None or epoch["w"] >= len(epoch["x"])
+        if reset:
+            x, y = stream_windows(blocks, N, k, int(rng.integers(0, k)))
+            epoch.update(x=torch.from_numpy(x), y=torch.from_numpy(y), w=0)
+        w = epoch["w"]
+        epoch["w"] = w + 1
+        return epoch["x"][w], epoch["y"][w], bool(reset)
 
     return batch_fn

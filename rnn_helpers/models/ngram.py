@@ -36,9 +36,13 @@ the loss is the mean negative log-likelihood, in nats, of characters 2 to L
 of every held-out block, each given the earlier characters of its block.
 
 - :class:`KneserNey`: ``fit(blocks)``, ``log_probs(blocks, order)``,
-  ``nll(blocks, order)``, ``next_log_probs(contexts)``, ``unseen_fraction``,
+  ``nll(blocks, order)``, ``nll_by_order(blocks)`` (every order in one pass), ``next_log_probs(contexts)``, ``unseen_fraction``,
   ``context_counts``, ``n_grams``.
 - :func:`bits_per_char`, :func:`perplexity`: from a mean loss in nats.
+
+Why one module of a little over 400 lines: the model is one class whose
+methods share the key encoding and the tables; splitting it would split
+that invariant.
 """
 
 from __future__ import annotations
@@ -273,18 +277,63 @@ class KneserNey:
         keys = self._gram_keys(arr, n)
         p = np.full(arr.shape, 1.0 / self.V)  # (B, L): level 0, uniform
         for k in range(1, n + 1):
-            table = self._raw[k] if k == n else self._cont[k]
-            key = keys[k - 1]  # (B, L), -1 where the context is too short
-            c = _lookup(table.keys, table.counts, key)  # (B, L)
-            ctx = np.where(key >= 0, key // self.V, -1)
-            total = _lookup(table.ctx, table.totals, ctx).astype(np.float64)  # (B, L)
-            types = _lookup(table.ctx, table.types, ctx)  # (B, L)
-            D = table.discount
-            seen = total > 0
-            safe = np.where(seen, total, 1.0)
-            p = np.where(seen, np.maximum(c - D, 0.0) / safe + D * types / safe * p, p)
+            p = self._level(self._raw[k] if k == n else self._cont[k], keys[k - 1], p)
         logp = np.log(p)
         return logp[0] if one_d else logp
+
+    def _level(self, table: _Table, key: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """One step of eq. (KN): the level of ``table`` on top of the lower levels' p (B, L)."""
+        c = _lookup(table.keys, table.counts, key)  # (B, L), key -1 where the context is short
+        ctx = np.where(key >= 0, key // self.V, -1)
+        total = _lookup(table.ctx, table.totals, ctx).astype(np.float64)  # (B, L)
+        types = _lookup(table.ctx, table.types, ctx)  # (B, L)
+        D = table.discount
+        seen = total > 0
+        safe = np.where(seen, total, 1.0)
+        return np.where(seen, np.maximum(c - D, 0.0) / safe + D * types / safe * p, p)
+
+    def log_probs_by_order(self, blocks: Any, max_order: Optional[int] = None) -> np.ndarray:
+        """
+        :meth:`log_probs` of every order 1 .. max_order at once, in one pass over the levels.
+
+        The model of order n uses the continuation counts up to level n - 1
+        and the raw counts at level n, so the lower levels are shared: the
+        cost is that of one call of :meth:`log_probs`, not of max_order calls.
+
+        Inputs:
+        - blocks: Integer array of shape (B, L)
+        - max_order: Integer in [1, fitted order], default the fitted order
+
+        Returns:
+        - logp: float64 array of shape (max_order, B, L); logp[n - 1] equals
+          ``log_probs(blocks, n)``
+        """
+        n = self._check_fitted(max_order)
+        arr = _check_blocks("blocks", blocks, self.V)
+        keys = self._gram_keys(arr, n)
+        out = np.empty((n,) + arr.shape)  # (n, B, L)
+        p = np.full(arr.shape, 1.0 / self.V)  # (B, L): level 0, uniform
+        for k in range(1, n + 1):
+            out[k - 1] = np.log(self._level(self._raw[k], keys[k - 1], p))
+            if k < n:
+                p = self._level(self._cont[k], keys[k - 1], p)
+        return out
+
+    def nll_by_order(self, blocks: Any, max_order: Optional[int] = None) -> np.ndarray:
+        """
+        Held-out loss (nats, characters 2..L of each row) of every order 1 .. max_order.
+
+        Inputs:
+        - blocks: Integer array of shape (B, L) with L >= 2
+        - max_order: as in :meth:`log_probs_by_order`
+
+        Returns:
+        - loss: float64 array of shape (max_order,); loss[n - 1] equals ``nll(blocks, n)``
+        """
+        blocks = np.atleast_2d(np.asarray(blocks))
+        if blocks.ndim != 2 or blocks.shape[1] < 2:
+            raise ValueError(f"blocks: expected shape (B, L) with L >= 2, got {blocks.shape}")
+        return -self.log_probs_by_order(blocks, max_order)[:, :, 1:].mean(axis=(1, 2))
 
     def nll(self, blocks: Any, order: Optional[int] = None) -> float:
         """
