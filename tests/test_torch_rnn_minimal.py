@@ -119,3 +119,13 @@ def test_gates_see_only_the_input():
     a, _ = m.coefficients(x)
     diff = m(x, h_b)[0] - m(x, h_a)[0]
     assert torch.allclose(diff[:, 0], a[:, 0], atol=1e-14)
+
+
+def test_mode_is_checked_on_every_assignment():
+    m = MinGRU(3, 4)
+    m.mode = "sequential"
+    assert m.mode == "sequential"
+    with pytest.raises(ValueError, match="^mode: expected one of 'scan', 'sequential', got 'loop'"):
+        m.mode = "loop"
+    assert m.mode == "sequential"  # a refused value leaves the mode as it was
+    assert "mode" not in dict(m.named_parameters()) and "_mode" not in m.state_dict()

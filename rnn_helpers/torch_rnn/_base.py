@@ -4,7 +4,9 @@ The base class owns what ``RNN``, ``LSTM`` and ``GRU`` have in common: the
 four parameters (named exactly like a single-layer ``torch.nn`` module's),
 their initialisation, input validation, the unbatched (2-D) case, the loop
 over time in ``forward`` and ``from_torch``. Each subclass writes only its
-own recurrence, one time step, in ``_step``.
+own recurrence, one time step, in ``_step``. ``ChoiceAttribute`` is the
+validated mode switch of the Part IV modules (``MinGRU.mode``,
+``SelectiveSSM.method``).
 
 Letters: N batch, T time, D input size, H hidden size, G number of gate
 blocks (1 for RNN, 4 for LSTM, 3 for GRU).
@@ -15,7 +17,36 @@ import math
 import torch
 from torch import nn
 
-from rnn_helpers.argcheck import check_int
+from rnn_helpers.argcheck import check_choice, check_int
+
+
+class ChoiceAttribute:
+    """
+    An attribute that holds one of a fixed set of values (a mode switch).
+
+    Assigning anything else raises ValueError naming the attribute and the
+    allowed values (:func:`rnn_helpers.argcheck.check_choice`), in the
+    constructor and later alike.
+
+    Inputs:
+    - choices: The allowed values, in the order the message lists them
+    - doc: What the attribute means, shown by help()
+    """
+
+    def __init__(self, choices, doc: str):
+        self.choices = tuple(choices)
+        self.__doc__ = doc
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return obj.__dict__["_" + self.name]
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__["_" + self.name] = check_choice(self.name, value, self.choices)
 
 
 def _linear(a, weight, bias):
@@ -56,6 +87,17 @@ class _RecurrentBase(nn.Module):
 
     _gates = 1
     _torch_class = None
+
+    def __init_subclass__(cls, **kwargs):
+        # every module's docstring ends with the contract they share
+        super().__init_subclass__(**kwargs)
+        name, ref = cls.__name__, getattr(cls._torch_class, "__name__", "RNN")
+        cls.__doc__ = (cls.__doc__ or "").rstrip() + f"""
+
+    Constructor, ``forward(x, hx=None)`` and ``from_torch`` as for every module
+    of :mod:`rnn_helpers.torch_rnn`: ``{name}(3, 5)(x)`` returns what
+    ``torch.nn.{ref}(3, 5, batch_first=True)(x)`` returns.
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, dtype=None, device=None):
         """

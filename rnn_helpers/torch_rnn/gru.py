@@ -24,10 +24,6 @@ class GRU(_RecurrentBase):
     along the first axis in the order r, z, n):
     - weight_ih_l0: (3H, D)     - weight_hh_l0: (3H, H)
     - bias_ih_l0: (3H,)         - bias_hh_l0: (3H,)     (None if bias=False)
-
-    Constructor, ``forward(x, hx=None)`` and ``from_torch`` as for every module
-    of :mod:`rnn_helpers.torch_rnn`: ``GRU(3, 5)(x)`` returns what
-    ``torch.nn.GRU(3, 5, batch_first=True)(x)`` returns.
     """
 
     _gates = 3

@@ -23,9 +23,8 @@ class LSTM(_RecurrentBase):
     - weight_ih_l0: (4H, D)     - weight_hh_l0: (4H, H)
     - bias_ih_l0: (4H,)         - bias_hh_l0: (4H,)     (None if bias=False)
 
-    Constructor, ``forward(x, hx=None)`` and ``from_torch`` as for every module
-    of :mod:`rnn_helpers.torch_rnn`; hx is an optional pair (h_0, c_0), each
-    (1, N, H), and the final state is the pair (h_n, c_n).
+    Its state is a pair: hx is an optional (h_0, c_0), each (1, N, H), and
+    the final state is the pair (h_n, c_n).
     """
 
     _gates = 4

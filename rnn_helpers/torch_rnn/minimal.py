@@ -31,6 +31,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnn_helpers.argcheck import check_int
+from rnn_helpers.torch_rnn._base import ChoiceAttribute
+
 __all__ = ["linear_recurrence_scan", "linear_recurrence_loop", "MinGRU", "MinLSTM", "MODES"]
 
 #: The modes of :class:`MinGRU` and :class:`MinLSTM`.
@@ -100,13 +103,13 @@ class _Minimal(nn.Module):
     """Shared parts: one Linear for all gate blocks, input checks, the two modes."""
 
     _blocks = 2
+    mode = ChoiceAttribute(MODES, '"scan" (parallel over time) or "sequential" (one step after another).')
 
     def __init__(self, input_size: int, hidden_size: int, mode: str = "scan",
                  batch_first: bool = True, dtype=None, device=None):
         super().__init__()
-        for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name}: expected a positive int, got {v!r}")
+        input_size = check_int("input_size", input_size, minimum=1)
+        hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         if batch_first is not True:
             raise ValueError("batch_first: only batch-first inputs (N, T, D) are supported")
         self.input_size = input_size
@@ -114,16 +117,6 @@ class _Minimal(nn.Module):
         self.mode = mode  # checked by the property setter
         self.linear = nn.Linear(input_size, self._blocks * hidden_size, dtype=dtype, device=device)
 
-    @property
-    def mode(self) -> str:
-        """"scan" (parallel over time) or "sequential" (one step after another)."""
-        return self._mode
-
-    @mode.setter
-    def mode(self, value: str) -> None:
-        if value not in MODES:
-            raise ValueError(f"mode: expected one of {MODES}, got {value!r}")
-        self._mode = value
 
     @property
     def batch_first(self) -> bool:

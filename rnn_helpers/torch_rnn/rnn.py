@@ -20,10 +20,6 @@ class RNN(_RecurrentBase):
     weight_ih_l0 and W_hh (H, H) is weight_hh_l0; the batch-first arrays of
     rnn_helpers.numpy_rnn are their transposes, Wx = weight_ih_l0.T and
     Wh = weight_hh_l0.T; and b_h = bias_ih_l0 + bias_hh_l0.
-
-    Constructor, ``forward(x, hx=None)`` and ``from_torch`` as for every module
-    of :mod:`rnn_helpers.torch_rnn`: ``RNN(3, 5)(x)`` returns what
-    ``torch.nn.RNN(3, 5, batch_first=True)(x)`` returns.
     """
 
     _gates = 1

@@ -35,6 +35,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rnn_helpers.argcheck import check_choice, check_int
+from rnn_helpers.torch_rnn._base import ChoiceAttribute
 from rnn_helpers.torch_rnn.minimal import linear_recurrence_loop, linear_recurrence_scan
 
 __all__ = ["SelectiveSSM", "SELECTIVE", "METHODS"]
@@ -69,15 +71,15 @@ class SelectiveSSM(nn.Module):
     forward(x): x (N, T, D) -> y (N, T, D).
     """
 
+    method = ChoiceAttribute(METHODS, '"scan" (parallel over time) or "loop" (one step after another).')
+
     def __init__(self, d_model: int, d_state: int, selective: str = "all",
                  dt_min: float = 1e-3, dt_max: float = 1e-1,
                  method: str = "scan", dtype=None):
         super().__init__()
-        for name, v in (("d_model", d_model), ("d_state", d_state)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name}: expected a positive int, got {v!r}")
-        if selective not in SELECTIVE:
-            raise ValueError(f"selective: expected one of {SELECTIVE}, got {selective!r}")
+        d_model = check_int("d_model", d_model, minimum=1)
+        d_state = check_int("d_state", d_state, minimum=1)
+        check_choice("selective", selective, SELECTIVE)
         if not 0 < dt_min < dt_max:
             raise ValueError(f"dt_min, dt_max: expected 0 < dt_min < dt_max, got {dt_min}, {dt_max}")
         self.d_model, self.d_state, self.selective = d_model, d_state, selective
@@ -101,17 +103,6 @@ class SelectiveSSM(nn.Module):
         else:
             self.B = nn.Parameter(torch.randn(D, S, **kw) / math.sqrt(S))
             self.C = nn.Parameter(torch.randn(D, S, **kw) / math.sqrt(S))
-
-    @property
-    def method(self) -> str:
-        """"scan" (parallel over time) or "loop" (one step after another)."""
-        return self._method
-
-    @method.setter
-    def method(self, value: str) -> None:
-        if value not in METHODS:
-            raise ValueError(f"method: expected one of {METHODS}, got {value!r}")
-        self._method = value
 
     def parameters_of(self, x: torch.Tensor):
         """Delta (N, T, D), B and C ((N, T, S) or (D, S)) for the input x (N, T, D)."""
