@@ -47,21 +47,41 @@ def _is_torch(a: Any) -> bool:
     return isinstance(a, torch.Tensor)
 
 
+def _int_vector(a: Any, name: str, letter: str, what: str, empty: str,
+                integral_floats: bool = False) -> np.ndarray:
+    """
+    A non-empty 1-D int64 NumPy array from a list, array or tensor, or ValueError.
+
+    Inputs:
+    - a: The value
+    - name: Its name in the messages, e.g. "lengths" or "seqs[2]"
+    - letter: The letter of its size in the messages, "N" or "L"
+    - what: What its entries are, e.g. "lengths" or "ids"
+    - empty: What the message asks for when a is empty
+    - integral_floats: Accept floats with integer values (2.0) too
+
+    Returns:
+    - arr: Integer array of shape (letter,), int64
+    """
+    if _is_torch(a):
+        a = a.detach().cpu().numpy()
+    arr = np.asarray(a)
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D array of shape ({letter},), got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name}: expected {empty}, got an empty array")
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        integral = (integral_floats and np.issubdtype(arr.dtype, np.floating)
+                    and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))
+        if not integral:
+            raise ValueError(f"{name}: expected integer {what} of shape ({letter},), got dtype {arr.dtype}")
+    return arr.astype(np.int64)
+
+
 def _lengths_array(lengths: Any, name: str = "lengths") -> np.ndarray:
     """(N,) int64 NumPy array of positive lengths from a list, array or tensor."""
-    if _is_torch(lengths):
-        lengths = lengths.detach().cpu().numpy()
-    arr = np.asarray(lengths)
-    if arr.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D array of shape (N,), got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name}: expected at least one sequence (N >= 1), got an empty array")
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-        if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise ValueError(f"{name}: expected integer lengths of shape (N,), got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
+    arr = _int_vector(lengths, name, "N", "lengths", "at least one sequence (N >= 1)",
+                      integral_floats=True)
     if np.any(arr < 1):
         raise ValueError(f"{name}: every length must be at least 1, got minimum {int(arr.min())}")
     return arr
@@ -93,16 +113,7 @@ def pad_sequences(seqs: Sequence[Any], pad_value: int = 0) -> Tuple[np.ndarray, 
     check_int("pad_value", pad_value)
     rows = []
     for n, s in enumerate(seqs):
-        if _is_torch(s):
-            s = s.detach().cpu().numpy()
-        a = np.asarray(s)
-        if a.ndim != 1:
-            raise ValueError(f"seqs[{n}]: expected a 1-D sequence of shape (L,), got shape {a.shape}")
-        if a.size == 0:
-            raise ValueError(f"seqs[{n}]: every sequence needs at least one element (L >= 1)")
-        if a.dtype == bool or not np.issubdtype(a.dtype, np.integer):
-            raise ValueError(f"seqs[{n}]: expected integer ids, got dtype {a.dtype}")
-        rows.append(a.astype(np.int64))
+        rows.append(_int_vector(s, f"seqs[{n}]", "L", "ids", "at least one element (L >= 1)"))
     lengths = np.array([len(r) for r in rows], dtype=np.int64)  # (N,)
     padded = np.full((len(rows), int(lengths.max())), pad_value, dtype=np.int64)  # (N, T_max)
     for n, r in enumerate(rows):
