@@ -266,3 +266,191 @@ def test_the_book_build_writes_the_course_zip(tmp_path):
                               outdir=str(tmp_path / "p"))
     course_site._write_course_zip(partial, None)  # a book without scripts/: no zip, no error
     assert not (tmp_path / "p" / "rnn-course.zip").exists()
+
+
+# ------------------------------------------------------------ glossary links
+def _course_site():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    try:
+        import course_site
+    finally:
+        sys.path.pop(0)
+    return course_site
+
+
+#: where a glossary link must not be: headings, captions, code, math, links, outputs
+_NOT_PROSE_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "caption", "pre", "code", "a"}
+_NOT_PROSE_CLASSES = {"math", "admonition-title", "cell_output"}
+
+
+def _first_prose_paragraph_with(article, phrase: str):
+    """The first paragraph or list item of running prose whose text (math and
+    code left out) holds phrase."""
+    for p in article.find_all(["p", "li"]):  # compact lists have no <p>
+        if p.find_parent(["figcaption"]) or any(
+                p.find_parent(class_=c) for c in ("admonition-title", "cell_output")):
+            continue
+        copy = BeautifulSoup(str(p), "html.parser")
+        for math in copy.select(".math, code"):
+            math.decompose()
+        if re.search(rf"(?<![\w-]){phrase}", copy.get_text(" "), re.I):
+            return p
+    return None
+
+
+@built
+def test_key_terms_link_to_their_glossary_entry_once_per_chapter():
+    if "book/glossary.html" not in PAGES:
+        pytest.skip("no glossary in this build (single-chapter builds leave it out)")
+    glossary_ids = {dt["id"] for dt in _soup("book/glossary.html").select("dl.glossary dt[id]")}
+    chapters = [p for p in PAGES if p.startswith("chapters/")]
+    assert chapters
+    for page in chapters:
+        article = _soup(page).find("article")
+        links = article.select("a.course-glossary-link")
+        assert len(links) >= 5, f"{page}: {len(links)} glossary links"
+        targets = []
+        for a in links:
+            href, _, anchor = a["href"].partition("#")
+            assert (SITE / page).parent.joinpath(href).resolve() == (SITE / "book/glossary.html").resolve()
+            assert anchor in glossary_ids, f"{page}: link to a missing entry {a['href']}"
+            assert a.get("title", "").startswith("Glossary: "), a
+            not_prose = [x.name for x in a.parents if x.name in _NOT_PROSE_TAGS
+                         or _NOT_PROSE_CLASSES & set(x.get("class", []))]
+            assert not not_prose, f"{page}: glossary link inside {not_prose}: {a}"
+            targets.append(anchor)
+        repeated = sorted({t for t in targets if targets.count(t) > 1})
+        assert not repeated, f"{page}: terms linked more than once: {repeated}"
+
+
+@built
+def test_vanishing_gradient_links_to_the_glossary_where_it_first_appears():
+    if "book/glossary.html" not in PAGES or "chapters/04_gradients.html" not in PAGES:
+        pytest.skip("this build has no glossary or no chapter 4")
+    article = _soup("chapters/04_gradients.html").find("article")
+    links = [a for a in article.select("a.course-glossary-link")
+             if a["href"].endswith("#term-vanishing-gradient")]
+    assert len(links) == 1, links
+    assert links[0].get_text().lower().startswith("vanishing gradient")
+    first = _first_prose_paragraph_with(article, "vanishing gradient")
+    assert first is not None and links[0] in first.find_all("a"), \
+        "the link is not on the term's first appearance in the prose"
+
+
+def test_glossary_terms_become_phrases_and_patterns():
+    cs = _course_site()
+    assert cs._term_phrases("recurrent neural network (RNN) · 循环神经网络") == [
+        "recurrent neural network", "RNN"]
+    assert cs._term_phrases("minGRU, minLSTM · 最小门控") == ["minGRU", "minLSTM"]
+    assert cs._term_phrases("encoder–decoder · 编码器–解码器") == ["encoder–decoder"]
+    pat = re.compile(cs._phrase_pattern("vanishing gradient"))
+    for text in ("Vanishing gradients", "vanishing-gradient", "the vanishing\ngradient"):
+        assert pat.search(text), text
+    assert not pat.search("vanishing gradientless") and not pat.search("non-vanishing gradient")
+    rnn = re.compile(cs._phrase_pattern("RNN"))
+    assert rnn.search("two RNNs") and not rnn.search("rnn_forward") and not rnn.search("an rnn")
+    assert re.compile(cs._phrase_pattern("encoder–decoder")).search("an encoder-decoder model")
+
+
+def _fake_app(objects, builder_format="html", outdir=None, docs=()):
+    from types import SimpleNamespace
+
+    std = SimpleNamespace(objects=objects)
+    env = SimpleNamespace(get_domain=lambda name: std, all_docs={d: 0 for d in docs})
+    builder = SimpleNamespace(format=builder_format,
+                              get_relative_uri=lambda a, b: "../" + b + ".html")
+    return SimpleNamespace(env=env, builder=builder, outdir=str(outdir or "."), confdir=".")
+
+
+def test_the_first_prose_use_of_each_term_becomes_a_link():
+    from docutils import nodes
+    from docutils.core import publish_doctree
+
+    cs = _course_site()
+    rst = ("Input gates and the vanishing gradient\n"
+           "=======================================\n\n"
+           "``vanishing gradient`` in code and :math:`gate` in math stay.\n\n"
+           "Each input gate is a gate; a vanishing gradient, again a vanishing gradient.\n\n"
+           "A gate again, and `a link about a gate <https://example.org>`_.\n")
+    doctree = publish_doctree(rst, settings_overrides={"report_level": 5})
+    # MyST makes one Text node per source line: a term may span two of them
+    doctree.append(nodes.paragraph(
+        "", "", nodes.Text("Over two lines, a hidden"), nodes.Text("\n"), nodes.Text("state.")))
+    objects = {("term", "vanishing gradient · 梯度消失"): ("book/glossary", "term-vanishing-gradient"),
+               ("term", "input gate · 输入门"): ("book/glossary", "term-input-gate"),
+               ("term", "gate · 门"): ("book/glossary", "term-gate"),
+               ("term", "hidden state · 隐藏状态"): ("book/glossary", "term-hidden-state"),
+               ("term", "other · 其他"): ("book/other", "term-other")}
+    cs._link_glossary_terms(_fake_app(objects), doctree, "chapters/04_gradients")
+    links = [(r.astext(), r["refuri"]) for r in doctree.findall(nodes.reference)
+             if cs.GLOSSARY_LINK_CLASS in r.get("classes", [])]
+    assert links[-1] == ("hidden\nstate", "../book/glossary.html#term-hidden-state")
+    links = links[:-1]
+    assert links == [("input gate", "../book/glossary.html#term-input-gate"),
+                     ("gate", "../book/glossary.html#term-gate"),
+                     ("vanishing gradient", "../book/glossary.html#term-vanishing-gradient")]
+    paragraph = doctree.findall(nodes.paragraph)
+    second = [p for p in paragraph if "Each input gate" in p.astext()][0]
+    assert second.astext() == "Each input gate is a gate; a vanishing gradient, again a vanishing gradient."
+    assert not [r for r in doctree.findall(nodes.reference)
+                if r.get("classes") and r.parent.tagname in ("title", "literal")]
+    # not on book pages, not for LaTeX
+    for app, doc in ((_fake_app(objects), "book/intro"), (_fake_app(objects, "latex"), "chapters/x")):
+        tree = publish_doctree(rst, settings_overrides={"report_level": 5})
+        cs._link_glossary_terms(app, tree, doc)
+        assert not [r for r in tree.findall(nodes.reference) if r.get("classes")]
+
+
+# --------------------------------------------------------------- PDF edition
+@built
+def test_the_pdf_button_offers_the_pdf_edition_not_the_print_dialog():
+    pdf = SITE / "rnn-course.pdf"
+    for page in [p for p in PAGES if p.startswith("chapters/")][:3] + [PAGES[0]]:
+        soup = _soup(page)
+        assert not soup.select("button.btn-download-pdf-button"), f"{page}: print-dialog button"
+        assert not soup.find(onclick=re.compile(r"print\(")), page
+        buttons = soup.select("a.btn-download-pdf-button")
+        if pdf.exists():
+            assert len(buttons) == 1, page
+            assert (SITE / page).parent.joinpath(buttons[0]["href"]).resolve() == pdf.resolve()
+        elif "book/classroom.html" in PAGES:
+            assert len(buttons) == 1, page
+            href, _, anchor = buttons[0]["href"].partition("#")
+            target = (SITE / page).parent.joinpath(href).resolve()
+            assert target == (SITE / "book/classroom.html").resolve(), href
+            assert _soup("book/classroom.html").find(id=anchor), f"no section #{anchor}"
+        else:
+            assert not buttons, f"{page}: a .pdf button that leads nowhere"
+
+
+def test_the_pdf_button_and_the_copied_pdf(tmp_path):
+    from types import SimpleNamespace
+
+    cs = _course_site()
+    context = {"pathto": lambda name, resource=0: ("../" + name) if resource else f"../{name}.html"}
+    app = _fake_app({}, outdir=tmp_path, docs=["book/classroom"])
+    help_button = cs.pdf_button(app, context)
+    assert help_button["url"] == "../book/classroom.html#the-pdf-edition"
+    assert cs.pdf_button(_fake_app({}, outdir=tmp_path), context) is None
+    # the build copies make pdf's output onto the site, then the button links it
+    confdir = tmp_path / "repo"
+    (confdir / cs.PDF_BUILD).parent.mkdir(parents=True)
+    (confdir / cs.PDF_BUILD).write_bytes(b"%PDF-1.5 test")
+    site = tmp_path / "site"
+    build = SimpleNamespace(builder=SimpleNamespace(format="html"), confdir=str(confdir),
+                            outdir=str(site), env=app.env)
+    cs._copy_course_pdf(build)
+    assert (site / cs.COURSE_PDF).read_bytes() == b"%PDF-1.5 test"
+    assert cs.pdf_button(build, context)["url"] == "../rnn-course.pdf"
+    # the theme's menu: its print-dialog entry is replaced in place
+    menu = {"type": "group", "label": "download-buttons", "buttons": [
+        {"label": "download-notebook-button"},
+        {"type": "javascript", "javascript": "window.print()", "label": cs.PDF_BUTTON}]}
+    page = {"pathto": context["pathto"], "header_buttons": [menu]}
+    cs._on_page_buttons(build, "chapters/x", "page.html", page, None)
+    assert [b.get("url") for b in menu["buttons"]] == [None, "../rnn-course.pdf"]
+    menu["buttons"][1] = {"label": cs.PDF_BUTTON}
+    cs._on_page_buttons(_fake_app({}, outdir=tmp_path), "chapters/x", "page.html", page, None)
+    assert [b["label"] for b in menu["buttons"]] == ["download-notebook-button"]

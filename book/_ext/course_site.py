@@ -30,6 +30,19 @@ Fixes made where they arise, each with its reason:
   segments Chinese with jieba and still stems English words.
 - **References**: an ``author_year`` pybtex label style, so the reference
   list shows "[Pascanu et al., 2013]" like the text cites, not "[1]".
+- **Glossary links** (``doctree-resolved``): on every chapter page the first
+  occurrence of each glossary term (``book/glossary.md``, English part of
+  the term, its abbreviation, a plural "s"/"es") in running prose becomes a
+  link to the term's entry, titled with the term and its Chinese name. Not
+  in headings, captions, code, math, links, outputs or admonition titles;
+  the longest term wins ("input gate" before "gate"). Only when the build
+  has the glossary (single-chapter builds do not) and for HTML.
+- **The PDF edition** (``builder-inited``, ``html-page-context``): when
+  ``make pdf`` has written ``_build/pdf/rnn-course.pdf``, the HTML build
+  copies it to the site's root, and the theme's ".pdf" download button (which
+  opened the browser's print dialog for one page) links to it; without a PDF
+  the button links to the PDF section of ``book/classroom.md`` (how to build
+  it), or is left out when the build has no such page.
 - **The course as a download** (``build-finished``): when the book is built
   from the repository, ``scripts/course_zip.py`` writes ``rnn-course.zip`` (the
   repository at the built commit, without build outputs) to the site's root;
@@ -42,6 +55,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import re
+import shutil
 from pathlib import Path
 
 from docutils import nodes
@@ -50,6 +64,12 @@ from sphinx.util import logging as sphinx_logging
 
 TEMPLATES = Path(__file__).with_name("templates")
 COURSE_ZIP = "rnn-course.zip"
+COURSE_PDF = "rnn-course.pdf"
+#: where ``scripts/build_pdf.py`` (``make pdf``) writes the PDF edition
+PDF_BUILD = Path("_build") / "pdf" / COURSE_PDF
+#: the page section that says how to build the PDF edition
+PDF_HELP = ("book/classroom", "the-pdf-edition")
+PDF_BUTTON = "download-pdf-button"
 SIDEBAR = ["navbar-logo.html", "icon-links.html", "search-button-field.html",
            "course-download.html", "sbt-sidebar-nav.html"]
 SOLUTION_CONTENT_IDS = ("exercise-content", "solution-content")
@@ -78,6 +98,7 @@ def _on_config_inited(app: Sphinx, config) -> None:
 
 
 def _on_builder_inited(app: Sphinx) -> None:
+    _copy_course_pdf(app)
     templates = getattr(app.builder, "templates", None)
     env = getattr(templates, "environment", None)
     if env is not None:
@@ -150,6 +171,164 @@ def _is_math(node) -> bool:
     return isinstance(node, (nodes.math, nodes.math_block))
 
 
+# ------------------------------------------------------------ glossary links
+GLOSSARY_DOC = "book/glossary"
+GLOSSARY_LINK_CLASS = "course-glossary-link"
+_SKIP_NODES = (nodes.title, nodes.subtitle, nodes.caption, nodes.legend, nodes.rubric,
+               nodes.reference, nodes.literal, nodes.literal_block, nodes.math,
+               nodes.math_block, nodes.raw, nodes.term, nodes.citation, nodes.footnote,
+               nodes.field_name, nodes.option_list, nodes.target)
+_SKIP_CLASSES = {"cell_output", "output", "admonition-title", "sd-card-title"}
+
+
+def _term_phrases(termtext: str) -> list[str]:
+    """The phrases of a glossary term a chapter writes in its prose.
+
+    "recurrent neural network (RNN) · 循环神经网络" -> ["recurrent neural
+    network", "RNN"]; "minGRU, minLSTM · ..." -> ["minGRU", "minLSTM"].
+    """
+    english = re.split(r"\s+·\s+", termtext, maxsplit=1)[0]
+    phrases = []
+    for part in re.split(r",\s+", english):
+        m = re.fullmatch(r"(.*?)\s*\(([^()]+)\)", part)
+        phrases.extend([m.group(1), m.group(2)] if m else [part])
+    return [p.strip() for p in phrases if p.strip()]
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """Words separated by a space, a hyphen or an en dash, in any of these;
+    a plural "s"/"es"; case-insensitive unless the phrase has a capital."""
+    words = [re.escape(w) for w in re.split(r"[\s\-–]+", phrase)]
+    body = r"[\s\-–]+".join(words)
+    if phrase == phrase.lower():
+        body = f"(?i:{body})"
+    return rf"(?<![\w\-]){body}(?:e?s)?(?![\w\-])"
+
+
+def glossary_terms(env) -> list[tuple[str, str, str]]:
+    """(phrase, anchor id, term text) of every glossary term, longest phrase first."""
+    std = env.get_domain("std")
+    found = []
+    for (objtype, termtext), (docname, labelid) in std.objects.items():
+        if objtype != "term" or docname != GLOSSARY_DOC:
+            continue
+        for phrase in _term_phrases(termtext):
+            found.append((phrase, labelid, termtext))
+    found.sort(key=lambda t: (-len(t[0]), t[0]))
+    return found
+
+
+def _in_running_prose(node) -> bool:
+    parent, in_paragraph = node.parent, False
+    while parent is not None:
+        if isinstance(parent, _SKIP_NODES):
+            return False
+        if _SKIP_CLASSES & set(parent.get("classes", [])):
+            return False
+        if isinstance(parent, nodes.paragraph):
+            in_paragraph = True
+        parent = parent.parent
+    return in_paragraph
+
+
+def _merge_adjacent_text(doctree) -> None:
+    """Join the Text nodes MyST makes of each source line of a paragraph, so a
+    term broken across two lines ("hidden" / "state") is found."""
+    for element in list(doctree.findall(nodes.TextElement)):
+        if isinstance(element, nodes.FixedTextElement):
+            continue
+        merged: list = []
+        for child in element.children:
+            if merged and isinstance(child, nodes.Text) and isinstance(merged[-1], nodes.Text):
+                merged[-1] = nodes.Text(str(merged[-1]) + str(child))
+            else:
+                merged.append(child)
+        if len(merged) != len(element.children):
+            element.children = []
+            element.extend(merged)
+
+
+def _link_glossary_terms(app: Sphinx, doctree, docname) -> None:
+    if not docname.startswith("chapters/") or app.builder.format != "html":
+        return
+    terms = glossary_terms(app.env)
+    if not terms:
+        return
+    _merge_adjacent_text(doctree)
+    uri = app.builder.get_relative_uri(docname, GLOSSARY_DOC)
+    # one pattern over every phrase, longest first: a term already linked
+    # still consumes its words, so "gate" is never linked inside "input gate"
+    pattern = re.compile("|".join(f"(?P<g{i}>{_phrase_pattern(p)})"
+                                  for i, (p, _, _) in enumerate(terms)))
+    linked: set[str] = set()  # anchor ids: one link per term and page
+    n_terms = len({labelid for _, labelid, _ in terms})
+    for text in list(doctree.findall(nodes.Text)):
+        if len(linked) == n_terms:
+            break
+        if not _in_running_prose(text):
+            continue
+        source, pieces, start = str(text), [], 0
+        for m in pattern.finditer(source):
+            _, labelid, termtext = terms[int(m.lastgroup[1:])]
+            if labelid in linked:
+                continue
+            linked.add(labelid)
+            pieces.append(nodes.Text(source[start:m.start()]))
+            pieces.append(nodes.reference(
+                "", "", nodes.Text(m.group(0)), internal=True, refuri=f"{uri}#{labelid}",
+                reftitle=f"Glossary: {termtext}", classes=[GLOSSARY_LINK_CLASS]))
+            start = m.end()
+        if pieces:
+            pieces.append(nodes.Text(source[start:]))
+            parent = text.parent
+            index = parent.index(text)
+            parent.remove(text)
+            for offset, piece in enumerate(p for p in pieces if str(p) or p.children):
+                parent.insert(index + offset, piece)
+
+
+# --------------------------------------------------------------- PDF edition
+def _copy_course_pdf(app: Sphinx) -> None:
+    """Put the PDF edition (``make pdf``) on the site, if it has been built."""
+    if getattr(app.builder, "format", None) != "html":
+        return
+    source = Path(app.confdir) / PDF_BUILD
+    target = Path(app.outdir) / COURSE_PDF
+    if source.exists() and (not target.exists()
+                            or target.stat().st_mtime < source.stat().st_mtime):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        sphinx_logging.getLogger(__name__).info("PDF edition: %s on the site", COURSE_PDF)
+
+
+def pdf_button(app: Sphinx, context: dict) -> dict | None:
+    """The ".pdf" entry of the download menu: the PDF edition, or how to build it."""
+    pathto = context["pathto"]
+    if (Path(app.outdir) / COURSE_PDF).exists():
+        url, tooltip = pathto(COURSE_PDF, 1), "The whole course as a PDF (rnn-course.pdf)"
+    elif PDF_HELP[0] in app.env.all_docs:
+        url = f"{pathto(PDF_HELP[0])}#{PDF_HELP[1]}"
+        tooltip = "The PDF edition: how to build it (make pdf)"
+    else:
+        return None
+    return {"type": "link", "url": url, "text": ".pdf", "tooltip": tooltip,
+            "icon": "fas fa-file-pdf", "label": PDF_BUTTON}
+
+
+def _on_page_buttons(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    for group in context.get("header_buttons") or []:
+        buttons = group.get("buttons") if isinstance(group, dict) else None
+        if not buttons:
+            continue
+        for button in list(buttons):
+            if button.get("label") == PDF_BUTTON:
+                replacement = pdf_button(app, context)
+                if replacement is None:
+                    buttons.remove(button)
+                else:
+                    buttons[buttons.index(button)] = replacement
+
+
 # ------------------------------------------------------------------ course zip
 def _write_course_zip(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.format != "html":
@@ -218,6 +397,9 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _on_config_inited, priority=100)
     app.connect("builder-inited", _on_builder_inited)
     app.connect("doctree-resolved", _on_doctree_resolved)
+    app.connect("doctree-resolved", _link_glossary_terms)
     app.connect("html-page-context", _on_page_context, priority=950)
+    # after sphinx-book-theme adds its header buttons (priority 501)
+    app.connect("html-page-context", _on_page_buttons, priority=600)
     app.connect("build-finished", _write_course_zip)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
