@@ -1,0 +1,37 @@
+"""Labelling one panel of a chapter's matplotlib figure, the course's way.
+
+A panel of a figure has labelled axes (with units) and a title that starts
+with the panel's letter and sits on the left, "(a) parameters, H = 64", so
+that the caption can refer to it. :func:`label_panel` writes the three in
+one call; legends, limits and ticks stay with the cell that draws the panel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["label_panel"]
+
+
+def label_panel(ax: Any, title: str, xlabel: str, ylabel: str, **title_kw: Any) -> Any:
+    """
+    Label one panel: x and y axis labels and a left-aligned title.
+
+    Inputs:
+    - ax: The matplotlib Axes of the panel
+    - title: Its title, e.g. "(a) parameters, $H = 64$"
+    - xlabel, ylabel: The axis labels, with units where there are any
+    - title_kw: More keyword arguments of ``ax.set_title`` (e.g. fontsize)
+
+    Returns:
+    - ax: The same Axes, for chaining
+    """
+    for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
+        if not isinstance(text, str):
+            raise ValueError(f"{name}: expected a string, got {type(text).__name__}")
+    if "loc" in title_kw:
+        raise ValueError("loc: a panel's title is always on the left; do not pass loc")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left", **title_kw)
+    return ax
