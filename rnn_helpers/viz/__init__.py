@@ -3,6 +3,7 @@
 - :mod:`~rnn_helpers.viz.explorer`           ``Explorer``: a figure with sliders, live in JupyterLab, precomputed frames on the website (``assets/explorer.js``).
 - :mod:`~rnn_helpers.viz.static_png`         an explorer's default frame (plotly JSON) drawn with matplotlib into a PNG, for the PDF edition.
 - :mod:`~rnn_helpers.viz.diagrams`           the drawing primitives; unrolled networks, input/output patterns, the LSTM cell.
+- :mod:`~rnn_helpers.viz.panels`             ``label_panel``: a matplotlib panel's axis labels and left-aligned title.
 - :mod:`~rnn_helpers.viz.computation_graph`  the BPTT computation graph of chapter 3.
 - :mod:`~rnn_helpers.viz.temperature`        chapter 7's next-character distribution against temperature.
 - :mod:`~rnn_helpers.viz.latch`              chapter 1's one-unit latch explorer.
