@@ -89,6 +89,24 @@ def _positive_or_none(values) -> list:
     return [float(a) if np.isfinite(a) and a > 0 else None for a in v]
 
 
+def _distances(T: int, n_points: int):
+    """
+    About n_points evenly spaced distances 0..T, and where a trace puts them.
+
+    Returns a tuple of:
+    - k: Integer array of shape (P,), every stride-th distance from 0
+    - even: dict(x0=0, dx=stride) for a trace, so that the stored frames hold
+      no x arrays
+    """
+    stride = max(1, int(np.ceil(T / max(n_points - 1, 1))))
+    return np.arange(0, T + 1, stride), dict(x0=0, dx=stride)
+
+
+def _curve(values, even: dict, **props) -> dict:
+    """A scatter trace of norms at the distances of :func:`_distances` (gaps where not positive)."""
+    return dict(type="scatter", y=_positive_or_none(values), **props, **even)
+
+
 def _distance_layout(title: str, T: int, y_title: str, y_range: Sequence[float],
                      height: int, bottom: int) -> dict:
     """Layout of a gradient norm against the distance T - t, on a log y axis."""
@@ -137,24 +155,22 @@ def gradient_norm_figure(rho: float = 1.0, T: int = 100, activation: str = "tanh
     go = _go()
     prof = gf.gradient_norm_profile(rho, activation, T, H=H, N=N, seed=seed,
                                     kind=kind, input_scale=input_scale)
-    stride = max(1, int(np.ceil(T / max(n_points - 1, 1))))
-    k = np.arange(0, T + 1, stride)  # (P,) evenly spaced distances
+    k, even = _distances(T, n_points)  # (P,) evenly spaced distances
     with np.errstate(over="ignore"):
         linear = prof.rho ** k.astype(np.float64)
-    even = dict(x0=0, dx=stride)  # evenly spaced x: no x arrays in the stored frames
     data = [
-        dict(type="scatter", y=_positive_or_none(prof.high[k]), mode="lines", line=dict(width=0),
-             hoverinfo="skip", showlegend=False, name="90th percentile", **even),
-        dict(type="scatter", y=_positive_or_none(prof.low[k]), mode="lines", line=dict(width=0),
-             fill="tonexty", fillcolor=_COLORS["band"], hoverinfo="skip",
-             name="10-90 % of sequences", **even),
-        dict(type="scatter", y=_positive_or_none(prof.median[k]), mode="lines+markers",
-             marker=dict(size=4), line=dict(color=_COLORS["median"], width=2.5),
-             name=f"measured ({activation}), median", **even),
-        dict(type="scatter", y=_positive_or_none(prof.bound[k]), mode="lines",
-             line=dict(color=_COLORS["bound"], dash="dash"), name="bound (γ σ<sub>max</sub>)<sup>k</sup>", **even),
-        dict(type="scatter", y=_positive_or_none(linear), mode="lines",
-             line=dict(color=_COLORS["rate"], dash="dot"), name="ρ<sup>k</sup> (linear network)", **even),
+        _curve(prof.high[k], even, mode="lines", line=dict(width=0),
+               hoverinfo="skip", showlegend=False, name="90th percentile"),
+        _curve(prof.low[k], even, mode="lines", line=dict(width=0),
+               fill="tonexty", fillcolor=_COLORS["band"], hoverinfo="skip",
+               name="10-90 % of sequences"),
+        _curve(prof.median[k], even, mode="lines+markers",
+               marker=dict(size=4), line=dict(color=_COLORS["median"], width=2.5),
+               name=f"measured ({activation}), median"),
+        _curve(prof.bound[k], even, mode="lines",
+               line=dict(color=_COLORS["bound"], dash="dash"), name="bound (γ σ<sub>max</sub>)<sup>k</sup>"),
+        _curve(linear, even, mode="lines",
+               line=dict(color=_COLORS["rate"], dash="dot"), name="ρ<sup>k</sup> (linear network)"),
     ]
     rate = prof.rate()
     verdict = "vanishing" if rate < 0.98 else ("exploding" if rate > 1.02 else "roughly flat")
@@ -360,25 +376,23 @@ def gated_flow_figure(forget_bias: float = 1.0, T: int = 100, *, H: int = 32, N:
     """
     go = _go()
     cmp = gated.compare_gradient_flow(T, forget_bias, H=H, N=N, seed=seed)
-    stride = max(1, int(np.ceil(T / max(n_points - 1, 1))))
-    k = np.arange(0, T + 1, stride)
-    even = dict(x0=0, dx=stride)
+    k, even = _distances(T, n_points)  # (P,) evenly spaced distances
     with np.errstate(under="ignore"):
         ref = cmp.forget_mean ** k.astype(np.float64)
     data = [
-        dict(type="scatter", y=_positive_or_none(cmp.rnn[k]), mode="lines",
-             line=dict(color=_COLORS["rnn"], width=2), name="RNN (tanh): ‖∂L/∂h<sub>t</sub>‖", **even),
-        dict(type="scatter", y=_positive_or_none(cmp.gru[k]), mode="lines",
-             line=dict(color=_COLORS["gru"], width=2), name="GRU: ‖∂L/∂h<sub>t</sub>‖", **even),
-        dict(type="scatter", y=_positive_or_none(cmp.lstm_h[k]), mode="lines+markers",
-             marker=dict(size=4), line=dict(color=_COLORS["lstm_h"], width=2.5),
-             name="LSTM: ‖∂L/∂h<sub>t</sub>‖", **even),
-        dict(type="scatter", y=_positive_or_none(cmp.lstm_c[k]), mode="lines",
-             line=dict(color=_COLORS["lstm_c"], width=2, dash="dash"),
-             name="LSTM: ‖∂L/∂c<sub>t</sub>‖ (cell state)", **even),
-        dict(type="scatter", y=_positive_or_none(ref), mode="lines",
-             line=dict(color=_COLORS["ref"], width=1.5, dash="dot"),
-             name="f̄<sup>k</sup> (mean forget gate to the k)", **even),
+        _curve(cmp.rnn[k], even, mode="lines",
+               line=dict(color=_COLORS["rnn"], width=2), name="RNN (tanh): ‖∂L/∂h<sub>t</sub>‖"),
+        _curve(cmp.gru[k], even, mode="lines",
+               line=dict(color=_COLORS["gru"], width=2), name="GRU: ‖∂L/∂h<sub>t</sub>‖"),
+        _curve(cmp.lstm_h[k], even, mode="lines+markers",
+               marker=dict(size=4), line=dict(color=_COLORS["lstm_h"], width=2.5),
+               name="LSTM: ‖∂L/∂h<sub>t</sub>‖"),
+        _curve(cmp.lstm_c[k], even, mode="lines",
+               line=dict(color=_COLORS["lstm_c"], width=2, dash="dash"),
+               name="LSTM: ‖∂L/∂c<sub>t</sub>‖ (cell state)"),
+        _curve(ref, even, mode="lines",
+               line=dict(color=_COLORS["ref"], width=1.5, dash="dot"),
+               name="f̄<sup>k</sup> (mean forget gate to the k)"),
     ]
     d = min(50, T)
     at = cmp.at(d)
