@@ -107,10 +107,10 @@ def _curve(values, even: dict, **props) -> dict:
     return dict(type="scatter", y=_positive_or_none(values), **props, **even)
 
 
-def _distance_layout(title: str, T: int, y_title: str, y_range: Sequence[float],
-                     height: int, bottom: int) -> dict:
-    """Layout of a gradient norm against the distance T - t, on a log y axis."""
-    return dict(
+def _distance_figure(data: list, title: str, T: int, y_title: str, y_range: Sequence[float],
+                     height: int, bottom: int):
+    """The plotly Figure of norm traces against the distance T - t, on a log y axis."""
+    layout = dict(
         title=dict(text=title, font=dict(size=14)),
         xaxis=dict(title=dict(text="distance T − t (steps back from the loss)"), range=[0, T]),
         yaxis=dict(title=dict(text=y_title), type="log", range=list(y_range),
@@ -118,6 +118,7 @@ def _distance_layout(title: str, T: int, y_title: str, y_range: Sequence[float],
         legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
         margin=dict(l=70, r=20, t=50, b=bottom), height=height, font=_FONT,
     )
+    return _go().Figure(data=data, layout=layout)
 
 
 # ----------------------------------------------------------------------------
@@ -152,7 +153,6 @@ def gradient_norm_figure(rho: float = 1.0, T: int = 100, activation: str = "tanh
     - plotly Figure with five traces: the 10-90 % band over the sequences
       (two traces), the median, the bound (γ σ_max)^k and the linear rate ρ^k.
     """
-    go = _go()
     prof = gf.gradient_norm_profile(rho, activation, T, H=H, N=N, seed=seed,
                                     kind=kind, input_scale=input_scale)
     k, even = _distances(T, n_points)  # (P,) evenly spaced distances
@@ -177,9 +177,8 @@ def gradient_norm_figure(rho: float = 1.0, T: int = 100, activation: str = "tanh
     title = (f"{activation}, {kind} W<sub>hh</sub>, drive {input_scale:g}, ρ = {prof.rho:.2f}, "
              f"σ<sub>max</sub> = {prof.sigma_max:.2f}, "
              f"γσ<sub>max</sub> = {prof.gamma * prof.sigma_max:.2f}: × {rate:.3f} per step ({verdict})")
-    layout = _distance_layout(title, T, "‖∂L/∂h<sub>t</sub>‖  (‖∂L/∂h<sub>T</sub>‖ = 1)", y_range,
-                              height=470, bottom=110)
-    return go.Figure(data=data, layout=layout)
+    return _distance_figure(data, title, T, "‖∂L/∂h<sub>t</sub>‖  (‖∂L/∂h<sub>T</sub>‖ = 1)",
+                            y_range, height=470, bottom=110)
 
 
 def gradient_norm_explorer(rho_values: Sequence[float] = EXPLORER_RHO_VALUES,
@@ -374,7 +373,6 @@ def gated_flow_figure(forget_bias: float = 1.0, T: int = 100, *, H: int = 32, N:
     - plotly Figure with five traces: RNN, GRU, LSTM h, LSTM c, and the
       carousel's prediction f̄^k (mean forget gate to the power k).
     """
-    go = _go()
     cmp = gated.compare_gradient_flow(T, forget_bias, H=H, N=N, seed=seed)
     k, even = _distances(T, n_points)  # (P,) evenly spaced distances
     with np.errstate(under="ignore"):
@@ -399,9 +397,8 @@ def gated_flow_figure(forget_bias: float = 1.0, T: int = 100, *, H: int = 32, N:
     title = (f"b<sub>f</sub> = {cmp.forget_bias:g}, mean forget gate {cmp.forget_mean:.2f}; "
              f"at distance {d}: LSTM {at['lstm_h']:.1e}, GRU {at['gru']:.1e}, "
              f"RNN {at['rnn']:.1e}")
-    layout = _distance_layout(title, T, "median ‖∂L/∂h<sub>t</sub>‖  (‖∂L/∂h<sub>T</sub>‖ = 1)", y_range,
-                              height=480, bottom=120)
-    return go.Figure(data=data, layout=layout)
+    return _distance_figure(data, title, T, "median ‖∂L/∂h<sub>t</sub>‖  (‖∂L/∂h<sub>T</sub>‖ = 1)",
+                            y_range, height=480, bottom=120)
 
 
 def gated_flow_explorer(forget_biases: Sequence[float] = FORGET_BIAS_VALUES,
