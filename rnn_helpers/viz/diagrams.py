@@ -577,15 +577,8 @@ def draw_gru_cell(*, ax=None, figsize=(8.5, 5.6)):
     and x_t; the reset gate scales the candidate's recurrent part,
     r_t * (W_hn h_{t-1} + b_hn). Pointwise operations are circles.
 
-    Inputs:
-    - ax: Matplotlib Axes to draw into, or None for a new figure
-    - figsize: (width, height) in inches of a new figure
-
-    Returns a tuple of:
-    - fig: The matplotlib Figure
-    - ax: The Axes holding the drawing (axis lines hidden). The gates are
-      patches with gid "gate", the operations gid "op", the state line
-      segments gid "state"
+    Inputs and returns as for :func:`draw_lstm_cell` (ax and figsize; a
+    tuple fig, ax), except that the state line's segments have gid "state".
     """
     fig, ax = new_axes(ax, figsize=figsize)
     state = _CELL_COLOR
