@@ -9,13 +9,22 @@ JupyterLab on it (127.0.0.1, a free port, no token), and drives Debian's
 Chromium with Playwright: run the cell, move the slider with the keyboard,
 save; shut the kernel down; open the notebook again. Prints what it finds
 and leaves screenshots in ``tests/artifacts/lab-explorer-*.png``. Exit code 0
-when the live figure follows the slider and the reopened notebook still
-shows the figure (JupyterLab's widget renderer shows "Error displaying
-widget: model not found" for the controls, whose model was not saved, and
-does not fall back to the output's other MIME types; the figure is a plain
-output of its own, so it survives).
+when the live figure follows the slider, the saved notebook holds the
+widgets' state, and the reopened notebook shows the explorer's static view:
+its controls (drawn from the saved state) and its figure, and no "Error
+displaying widget: model not found".
 
-Takes a minute or two (JupyterLab and a kernel start); not part of ``make test``.
+Why the state is saved: JupyterLab's widget renderer (jupyterlab_widgets 3)
+draws a widget view from the model the kernel made, or from the widget state
+saved in the notebook's metadata; with neither it shows "model not found"
+and does not fall back to the output's other MIME types. Saving the state is
+jupyterlab_widgets' own setting ("Save Widget State Automatically",
+``saveState``), which ``make setup`` turns on for this environment
+(``share/jupyter/lab/settings/overrides.json``). The figure is a plain
+output of its own (plotly JSON), which survives in any case.
+
+Takes a minute or two (JupyterLab and a kernel start); tests/test_viz_explorer.py
+runs it when Chromium is installed (``slow``).
 """
 
 from __future__ import annotations
@@ -132,6 +141,10 @@ def main() -> int:
             moved = y_moved != y_default
             print(f"live: slider moved, figure output redrawn in place: {moved}")
             ok &= moved
+            state = json.loads(nb_path.read_text())["metadata"].get("widgets", {})
+            models = state.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+            print(f"saved with the notebook: the state of {len(models)} widget models")
+            ok &= len(models) > 0
             browser.close()
         for kind in ("sessions", "kernels"):
             for item in json.load(urllib.request.urlopen(f"{base}/api/{kind}")):
@@ -146,10 +159,11 @@ def main() -> int:
             time.sleep(8)
             figures = page.locator(".jp-OutputArea .js-plotly-plot").count()
             errors = page.locator("text=Error displaying widget").count()
+            sliders = page.locator(".jp-OutputArea .widget-slider").count()
             page.screenshot(path=str(ARTIFACTS / "lab-explorer-reopened.png"))
-            print(f"reopened without the kernel: {figures} figure(s) drawn, "
-                  f"{errors} 'Error displaying widget' line(s) (the controls)")
-            ok &= figures == 1
+            print(f"reopened without the kernel: {figures} figure(s) drawn, {sliders} "
+                  f"slider(s) shown, {errors} 'Error displaying widget' line(s)")
+            ok &= figures == 1 and sliders == 1 and errors == 0
             browser.close()
     finally:
         lab.terminate()

@@ -262,3 +262,36 @@ def test_every_course_explorer_has_a_small_png():
         assert (width, height) == (layout.get("width", 700), layout.get("height", 450))
         assert len(data) <= 60_000
         assert len(np.unique(np.asarray(image).reshape(-1, 3), axis=0)) > 3  # not blank
+
+
+def test_lab_saves_widget_state_in_this_environment():
+    """``make setup`` turns on jupyterlab_widgets' saveState for this
+    environment: a saved, run notebook keeps its explorers' controls."""
+    import sys
+    from pathlib import Path
+
+    path = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert path.exists(), f"{path} is missing: run make setup"
+    settings = json.loads(path.read_text())
+    assert settings["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.timeout(600)
+def test_a_reopened_notebook_shows_the_explorer_without_its_kernel():
+    """scripts/check_lab_reopen.py in a real JupyterLab and Chromium: live,
+    saved, kernel shut down, reopened: controls and figure, no model-not-found."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("playwright")
+    if not Path("/usr/bin/chromium").exists() and shutil.which("chromium") is None:
+        pytest.skip("Chromium is not installed (.ci/run installs it)")
+    script = Path(__file__).resolve().parent.parent / "scripts" / "check_lab_reopen.py"
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=540)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "0 'Error displaying widget' line(s)" in out.stdout, out.stdout
