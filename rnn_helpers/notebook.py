@@ -26,7 +26,26 @@ from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["FIGURE_RC", "setup", "glue", "plain"]
+__all__ = [
+    "FIGURE_RC",
+    "GLUED",
+    "NOT_YET",
+    "Shown",
+    "setup",
+    "glue",
+    "glued_markdown",
+    "glued_math",
+    "glued_text",
+    "plain",
+]
+
+#: Every value glued in this Python process, by key (what :func:`glue` was
+#: given, after :func:`plain`). Read by :func:`glued_text` and friends.
+GLUED: dict = {}
+
+#: What an inline expression shows for a key that is not glued yet: the
+#: paragraph quotes a result computed further down the notebook.
+NOT_YET = "[computed below: run this cell again]"
 
 #: matplotlib defaults set by :func:`setup`. Most figures are 8-11 inches
 #: wide at 100 dpi and shown in a column of about 620 px, i.e. at 55-80 %
@@ -151,3 +170,109 @@ def glue(key: str, value: Any, display: bool = False) -> None:
     from myst_nb import glue as myst_glue
 
     myst_glue(key, plain(value), display=display)
+    GLUED[key] = plain(value)
+
+
+class Shown:
+    """
+    Text that IPython displays as it is (its ``repr`` is the text).
+
+    jupyterlab-myst shows an inline expression's ``text/plain``; a ``str``
+    result would be shown through its ``repr``, quoted. ``Shown`` carries only
+    ``text/plain``, so the prose reads ``0.25``, not ``'0.25'``.
+
+    Inputs:
+    - text: String, the text to show
+    """
+
+    def __init__(self, text: str):
+        if not isinstance(text, str):
+            raise ValueError(f"text: expected a string, got {text!r}")
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+
+_MISSING = object()
+
+
+def _glued(key: str) -> Any:
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"key: expected a non-empty string, got {key!r}")
+    return GLUED.get(key, _MISSING)
+
+
+def glued_text(key: str, fmt: str = "") -> Shown:
+    """
+    The text ``{glue:text}`key:fmt``` shows in the book, for JupyterLab.
+
+    The same steps as myst-nb: the value's ``text/plain`` (IPython's display
+    formatter, as :func:`myst_nb.glue` stores it), then
+    ``myst_nb.core.variables.format_plain_text`` with the format spec.
+
+    Inputs:
+    - key: Non-empty string, a key given to :func:`glue`
+    - fmt: String, a format spec (``".3f"``, ``"d"``, ``",d"``) or ``""``
+
+    Returns:
+    - text: :class:`Shown`; :data:`NOT_YET` if the key is not glued yet
+    """
+    value = _glued(key)
+    if not isinstance(fmt, str):
+        raise ValueError(f"fmt: expected a format spec string, got {fmt!r}")
+    if value is _MISSING:
+        return Shown(NOT_YET)
+    from IPython.core.formatters import format_display_data
+    from myst_nb.core.variables import format_plain_text
+
+    data, _ = format_display_data(value)
+    return Shown(format_plain_text(data["text/plain"], fmt))
+
+
+def glued_markdown(key: str) -> Any:
+    """
+    The glued object of ``{glue:md}`key``` (it displays as Markdown).
+
+    Inputs:
+    - key: Non-empty string, a key given to :func:`glue`
+
+    Returns:
+    - value: the glued object; :class:`Shown` (:data:`NOT_YET`) if the key
+      is not glued yet
+    """
+    value = _glued(key)
+    return Shown(NOT_YET) if value is _MISSING else value
+
+
+def glued_math(key: str, number: Optional[str] = None) -> Any:
+    """
+    The display equation of a ``{glue:math}`` directive, numbered as in the book.
+
+    Inputs:
+    - key: Non-empty string, a key given to :func:`glue` with an
+      ``IPython.display.Math`` (or any object with ``_repr_latex_``)
+    - number: None, or the equation's number in the book, e.g. ``"1.3"``
+      (shown with ``\\tag``)
+
+    Returns:
+    - math: ``IPython.display.Math``; :class:`Shown` (:data:`NOT_YET`) if
+      the key is not glued yet
+    """
+    from IPython.display import Math
+
+    value = _glued(key)
+    if value is _MISSING:
+        return Shown(NOT_YET)
+    latex = value._repr_latex_() if hasattr(value, "_repr_latex_") else None
+    if not isinstance(latex, str):
+        raise ValueError(f"key: {key!r} is not glued as math (no LaTeX)")
+    latex = latex.strip()
+    latex = latex.strip("$").strip().removeprefix("\\displaystyle").strip()
+    if number is not None:
+        latex = f"{latex} \\tag{{{number}}}"
+    return Math(latex)

@@ -165,3 +165,89 @@ def test_glue_rejects_a_bad_key():
 def test_module_reloads_cleanly():
     importlib.reload(nb)
     assert callable(nb.setup) and callable(nb.glue)
+
+
+# ---- the registry of glued values, read by the JupyterLab edition --------
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """glue() without a kernel: myst-nb's display call is a no-op."""
+    import myst_nb
+
+    monkeypatch.setattr(myst_nb, "glue", lambda *a, **k: None)
+    monkeypatch.setattr(nb, "GLUED", {})
+    return nb.GLUED
+
+
+def test_glue_keeps_plain_values_in_the_registry(registry):
+    nb.glue("ch00_a", np.float64(0.25))
+    nb.glue("ch00_n", torch.tensor(7))
+    nb.glue("ch00_s", "2004-08-19")
+    assert registry == {"ch00_a": 0.25, "ch00_n": 7, "ch00_s": "2004-08-19"}
+    assert type(registry["ch00_a"]) is float and type(registry["ch00_n"]) is int
+    nb.glue("ch00_a", 0.5)  # glued again: the last value wins, as in the book
+    assert registry["ch00_a"] == 0.5
+
+
+@pytest.mark.parametrize("value, fmt, expected", [
+    (0.1 + 0.2, "", "0.30000000000000004"),  # the repr, as {glue:text}`k`
+    (0.1 + 0.2, ".3f", "0.300"),
+    (np.float64(96.4321), ".1f", "96.4"),
+    (12345, ",d", "12,345"),
+    (np.int64(50), "d", "50"),
+    (0.00042, ".0e", "4e-04"),
+    (0.9575, ".1%", "95.8%"),
+    ("2004-08-19", "", "2004-08-19"),  # a string: no quotes
+    ("it's", "", "it's"),
+])
+def test_glued_text_is_the_text_of_the_book(registry, value, fmt, expected):
+    nb.glue("ch00_k", value)
+    shown = nb.glued_text("ch00_k", fmt)
+    assert isinstance(shown, nb.Shown)
+    assert shown.text == expected == format(plain_python(value), fmt or "")
+    # what JupyterLab displays: text/plain, the text itself, unquoted
+    data, _ = format_display_data(shown)
+    assert data == {"text/plain": expected}
+
+
+def plain_python(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def test_glued_text_of_a_key_not_glued_yet_says_so(registry):
+    assert nb.glued_text("ch00_later", ".2f").text == nb.NOT_YET
+    assert nb.glued_markdown("ch00_later").text == nb.NOT_YET
+    assert nb.glued_math("ch00_later", "1.1").text == nb.NOT_YET
+
+
+def test_glued_markdown_and_math(registry):
+    from IPython.display import Markdown, Math
+
+    nb.glue("ch00_md", Markdown("**bold**"))
+    assert nb.glued_markdown("ch00_md").data == "**bold**"
+    nb.glue("ch00_eq", Math(r"W = \begin{bmatrix} 1 \end{bmatrix}"))
+    math = nb.glued_math("ch00_eq", "1.7")
+    assert isinstance(math, Math)
+    assert math.data == r"W = \begin{bmatrix} 1 \end{bmatrix} \tag{1.7}"
+    assert nb.glued_math("ch00_eq").data == r"W = \begin{bmatrix} 1 \end{bmatrix}"
+    nb.glue("ch00_num", 3.0)
+    with pytest.raises(ValueError, match="key"):
+        nb.glued_math("ch00_num")
+
+
+@pytest.mark.parametrize("call", [
+    lambda: nb.glued_text(""), lambda: nb.glued_text(3),
+    lambda: nb.glued_markdown(None), lambda: nb.glued_math(""),
+])
+def test_glued_rejects_a_bad_key(registry, call):
+    with pytest.raises(ValueError, match="key"):
+        call()
+
+
+def test_glued_text_rejects_a_bad_format(registry):
+    nb.glue("ch00_x", 1.0)
+    with pytest.raises(ValueError, match="fmt"):
+        nb.glued_text("ch00_x", 3)
+    with pytest.raises(ValueError, match="text"):
+        nb.Shown(1.0)
