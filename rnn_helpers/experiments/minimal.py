@@ -53,7 +53,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import math
 import os
 import platform
 import statistics
@@ -69,6 +68,7 @@ import torch.nn.functional as F
 from rnn_helpers.data import tasks
 from rnn_helpers.experiments import showdown
 from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread
+from rnn_helpers.experiments.showdown import wilson_interval  # one home, re-exported
 from rnn_helpers.models.training import train
 from rnn_helpers.torch_rnn import GRU as CourseGRU
 from rnn_helpers.torch_rnn.minimal import MinGRU, MinLSTM
@@ -344,23 +344,6 @@ def run_tasks(cells: Sequence[str] = tuple(TASKS_CONFIG["cells"]),
         torch.set_num_threads(old_threads)
     return {"config": config, "runs": runs, "summary": summarise(runs),
             "cpu_seconds": time.process_time() - cpu0, "wall_seconds": time.perf_counter() - wall0}
-
-
-def wilson_interval(k: int, n: int, z: float = 1.96) -> Tuple[float, float]:
-    """The Wilson score interval for a success rate k / n (95 % for z = 1.96).
-
-    Inputs:
-    - k: successes, 0 <= k <= n; n: trials, n >= 1; z: the normal quantile.
-
-    Returns:
-    - (low, high): bounds in [0, 1].
-    """
-    if not (isinstance(n, (int, np.integer)) and n >= 1 and 0 <= k <= n):
-        raise ValueError(f"k, n: expected 0 <= k <= n and n >= 1, got k={k!r}, n={n!r}")
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def summarise(runs: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -52,6 +52,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rnn_helpers.experiments.protocol import results_dir
+from rnn_helpers.experiments.showdown import wilson_interval  # one home, re-exported
 from rnn_helpers.models.training import train
 from rnn_helpers.torch_rnn.ssm import SelectiveSSM
 
@@ -277,24 +278,6 @@ def run_one(kind: str, seed: int = 0, **config) -> Dict[str, Any]:
         "wall_seconds": time.perf_counter() - wall0,
         "n_params": int(sum(p.numel() for p in model.parameters())),
     }
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> Tuple[float, float]:
-    """The Wilson score interval for a success rate (95 % for z = 1.96).
-
-    Inputs:
-    - successes, n: integers, 0 <= successes <= n, n >= 1
-
-    Returns:
-    - (low, high): floats in [0, 1]
-    """
-    if n < 1 or not 0 <= successes <= n:
-        raise ValueError(f"successes, n: expected 0 <= successes <= n and n >= 1, got {successes}, {n}")
-    p = successes / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def summarise(runs: Sequence[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
