@@ -32,6 +32,14 @@ def test_label_panel_matches_the_three_matplotlib_calls():
     plt.close(fig)
 
 
+def test_label_panel_can_leave_the_y_axis_alone():
+    fig, ax = plt.subplots()
+    ax.set_ylabel("kept")
+    label_panel(ax, "(c) by style", "exact match (%)")
+    assert ax.get_ylabel() == "kept" and ax.get_xlabel() == "exact match (%)"
+    plt.close(fig)
+
+
 @pytest.mark.parametrize("args, kw, fragment", [
     ((None, "x", "y"), {}, "title"),
     (("t", 3, "y"), {}, "xlabel"),

@@ -8,30 +8,34 @@ one call; legends, limits and ticks stay with the cell that draws the panel.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 __all__ = ["label_panel"]
 
 
-def label_panel(ax: Any, title: str, xlabel: str, ylabel: str, **title_kw: Any) -> Any:
+def label_panel(ax: Any, title: str, xlabel: str, ylabel: Optional[str] = None,
+                **title_kw: Any) -> Any:
     """
-    Label one panel: x and y axis labels and a left-aligned title.
+    Label one panel: the x (and y) axis label and a left-aligned title.
 
     Inputs:
     - ax: The matplotlib Axes of the panel
     - title: Its title, e.g. "(a) parameters, $H = 64$"
-    - xlabel, ylabel: The axis labels, with units where there are any
+    - xlabel: The x axis label, with units where there are any
+    - ylabel: The y axis label, or None to leave the y axis unlabelled (for
+      example when its tick labels name the rows)
     - title_kw: More keyword arguments of ``ax.set_title`` (e.g. fontsize)
 
     Returns:
     - ax: The same Axes, for chaining
     """
     for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
-        if not isinstance(text, str):
+        if not isinstance(text, str) and not (name == "ylabel" and text is None):
             raise ValueError(f"{name}: expected a string, got {type(text).__name__}")
     if "loc" in title_kw:
         raise ValueError("loc: a panel's title is always on the left; do not pass loc")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left", **title_kw)
     return ax
