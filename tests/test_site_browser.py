@@ -111,11 +111,17 @@ def _wait_for_mathjax(page):
 
 OVERFLOW_JS = """() => {
   const out = [], MIN_CODE_PX = 12.5;
+  const widest = {eq: 0, eqBox: 0, code: 0, codeBox: 0, codeFont: 0, chars: 0};
   const article = document.querySelector('article.bd-article');
   document.querySelectorAll('article.bd-article div.math').forEach(d => {
     const c = d.querySelector('mjx-container[display="true"]');
     if (!c) return;
     const over = Math.max(d.scrollWidth - d.clientWidth, c.scrollWidth - c.clientWidth);
+    const math = c.querySelector('mjx-math');  // the equation's own width
+    const eqWidth = Math.max(c.scrollWidth > c.clientWidth ? c.scrollWidth : 0,
+                             math ? math.getBoundingClientRect().width : 0);
+    if (!widest.eqBox || eqWidth - c.clientWidth > widest.eq - widest.eqBox)
+      [widest.eq, widest.eqBox] = [Math.round(eqWidth), c.clientWidth];  // the tightest fit
     if (over > 1) out.push(`equation ${d.id || '(unlabelled)'}: ` +
       `${Math.max(c.scrollWidth, d.scrollWidth)}px in ${c.clientWidth}px`);
   });
@@ -126,10 +132,21 @@ OVERFLOW_JS = """() => {
     }
     // fitting by shrinking the text is no fit: code stays legible
     const size = parseFloat(getComputedStyle(pre).fontSize);
+    if (pre.clientWidth > 0) {
+      const range = document.createRange();  // the longest line's width, plus the padding
+      range.selectNodeContents(pre);
+      const pad = parseFloat(getComputedStyle(pre).paddingLeft) + parseFloat(getComputedStyle(pre).paddingRight);
+      const codeWidth = Math.max(pre.scrollWidth > pre.clientWidth ? pre.scrollWidth : 0,
+                                 range.getBoundingClientRect().width + pad);
+      if (!widest.codeBox || codeWidth - pre.clientWidth > widest.code - widest.codeBox)
+        [widest.code, widest.codeBox] = [Math.round(codeWidth), pre.clientWidth];
+      widest.codeFont = widest.codeFont ? Math.min(widest.codeFont, size) : size;
+      widest.chars = Math.max(widest.chars, line.length);
+    }
     if (pre.clientWidth > 0 && size < MIN_CODE_PX)
       out.push(`code block ${i}: ${size.toFixed(1)}px text is too small to read`);
   });
-  return out;
+  return {out, widest};
 }"""
 #: display equations wider than their box must scroll, from their start: a
 #: centred flex item that overflows to the left cannot be scrolled back to
@@ -458,7 +475,13 @@ def test_display_math_and_code_fit_the_column(browser, server, path):
             _OVERFLOW[path] = page.evaluate(OVERFLOW_JS)
         finally:
             context.close()
-    too_wide = _OVERFLOW[path]
+    too_wide, w = _OVERFLOW[path]["out"], _OVERFLOW[path]["widest"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"1280px-column-fit-{path.replace('/', '__')}.txt").write_text(
+        f"{path} at 1280 px: tightest display equation {w['eq']} px in {w['eqBox']} px; "
+        f"tightest code block {w['code']} px in {w['codeBox']} px (longest line "
+        f"{w['chars']} characters, smallest code text {w['codeFont']:.1f} px); "
+        f"too wide: {too_wide}\n")
     assert not too_wide, f"{path} at 1280px: {len(too_wide)} too wide: {too_wide[:8]}"
 
 
