@@ -380,7 +380,8 @@ def test_figures_open_full_size(browser, server):
         context.close()
 
 
-@pytest.mark.parametrize("path", ["book/intro.html", "chapters/01_sequences.html"])
+@pytest.mark.parametrize("path", [p for p in ("book/intro.html", "chapters/01_sequences.html",
+                                             "chapters/04_gradients.html") if p in PAGES])
 def test_usable_at_375px(browser, server, path):
     context, page, log = _open(browser, server, path, width=375, height=740)
     try:
