@@ -4,7 +4,9 @@ The book is built with Jupyter Book's LaTeX builder and XeLaTeX into a
 temporary folder (reusing the notebooks' outputs of a ``make html`` that ran
 before, as ``make test`` does). ``pdftotext`` must find every chapter's title
 and the glossary's Chinese terms, and no ``??`` (LaTeX's mark of an
-unresolved reference, equation or citation).
+unresolved reference, equation or citation). Every explorer is there as the
+static image of its default frame (the ``image/png`` of its output, written
+by :meth:`rnn_helpers.viz.explorer.Explorer.static_png`), not as text.
 
 Skipped, with the reason, where the TeX tools are not installed (Debian
 packages in ``.ci/run`` and ``book/classroom.md``).
@@ -12,6 +14,8 @@ packages in ``.ci/run`` and ``book/classroom.md``).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import shutil
@@ -26,7 +30,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import build_pdf  # noqa: E402
 
-MISSING = build_pdf.missing_tools() + [t for t in ("pdftotext", "pdfinfo") if shutil.which(t) is None]
+MISSING = build_pdf.missing_tools() + [t for t in ("pdftotext", "pdfinfo", "pdfimages")
+                                         if shutil.which(t) is None]
 needs_tex = pytest.mark.skipif(
     bool(MISSING),
     reason=f"PDF edition not tested: {', '.join(MISSING)} not installed (apt-get install "
@@ -45,6 +50,22 @@ def _plain(text):
     """Words only: hyphenation at line ends undone, whitespace collapsed."""
     text = re.sub(r"-\n(?=[a-z])", "", text)
     return re.sub(r"\s+", " ", text.replace("\u00ad", ""))
+
+
+def _explorer_images():
+    """(chapter, sha256 of its PNG) for every explorer output of the website
+    build's executed notebooks (myst-nb names an output image by this hash)."""
+    found = []
+    for path in sorted((ROOT / "_build" / "jupyter_execute" / "chapters").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                page = "".join(data.get("text/html", ""))
+                if 'class="rnn-explorer"' in page:
+                    assert "image/png" in data, f"{path.stem}: an explorer without its image"
+                    png = base64.b64decode("".join(data["image/png"]))
+                    found.append((path.stem, hashlib.sha256(png).hexdigest()))
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +97,34 @@ def test_pdf_has_every_chapter_and_no_unresolved_reference(pdf):
     assert re.search(r"CHAPTER\s+ONE\s+" + re.escape(first.upper()), text), (
         "the first chapter is not chapter one: the chapters are not numbered as on the website")
     print(f"PDF edition: {pages} pages")
+
+
+@needs_tex
+@pytest.mark.slow
+@pytest.mark.timeout(3000)
+def test_pdf_shows_every_explorer_as_its_image(pdf):
+    images = _explorer_images()
+    # every explorer of the chapters: a code cell whose last statement calls one
+    calls = 0
+    for path in (ROOT / "chapters").glob("*.ipynb"):
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"]) if cell["cell_type"] == "code" else ""
+            top = [line for line in source.splitlines()
+                   if line.strip() and not line[0].isspace() and line[0] not in ")]}"]
+            calls += bool(top) and re.match(r"^[\w.]*[eE]xplorer\(", top[-1]) is not None
+    assert calls and len(images) == calls, f"{len(images)} explorer images, {calls} explorers"
+    tex = (pdf.parent / "_build" / "latex" / f"{build_pdf.TARGET}.tex").read_text()
+    for stem, digest in images:
+        assert re.search(r"\\sphinxincludegraphics(\[[^]]*\])?\{\{" + digest + r"\}\.png\}", tex), (
+            f"{stem}: its explorer's image is not in the LaTeX source")
+    # the text stand-ins of the outputs (text/plain) are not typeset
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert "<Explorer:" not in text and "<figure:" not in text
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], check=True, capture_output=True,
+                             text=True).stdout.splitlines()[2:]
+    assert len(listing) >= len(images)
+    print(f"PDF edition: {len(images)} explorers as images, {len(listing)} images in all")
 
 
 def test_numbering_follows_the_toc():
