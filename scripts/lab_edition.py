@@ -422,6 +422,20 @@ def _after_their_glue(cells: list) -> list:
     return cells
 
 
+def _finish_solution(cell, label: str, markdown: List[str], code: list) -> None:
+    """The dropdown of a solution that spans cells: its Markdown, and a
+    pointer to its code cells (collapsed below it, in their order)."""
+    body = "\n\n".join(m for m in markdown if m.strip())
+    if code:
+        where = ("the collapsed cell below: unfold it" if len(code) == 1 else
+                 f"the {len(code)} collapsed cells below: unfold them")
+        body += ("\n\n" if body else "") + (
+            f"*The code of this solution is in {where} with the bar on the left.*")
+    runs = [len(r) for r in re.findall(r"`{3,}", body)]
+    fence = "`" * max([4] + [r + 1 for r in runs])
+    cell.source = f"{fence}{{solution}} {label}\n:class: dropdown\n\n{body}\n{fence}"
+
+
 def _hide(cell, outputs: bool = False) -> None:
     jupyter = cell.metadata.setdefault("jupyter", {})
     jupyter["source_hidden"] = True
@@ -448,40 +462,42 @@ def convert_notebook(nb, labels: Labels, cites, number: int):
     ctx = Context(labels, cites, number)
     out = copy.deepcopy(nb)
     cells = []
-    in_solution = False
+    solution = None  # (the dropdown cell, its label, its Markdown, its code cells)
     for cell in out.cells:
         if cell.cell_type == "markdown":
             src = cell.source
             start = re.match(r"\s*(`{3,}|:{3,})\{solution-start\}[ \t]*(\S+)", src)
             if start:
-                in_solution = True
-                text = (
-                    f"````{{solution}} {start.group(2)}\n:class: dropdown\n\n"
-                    "The worked solution is in the collapsed cells below: "
-                    "unfold them with the bar on their left.\n````"
-                )
-                cells.append(nbformat.v4.new_markdown_cell(text))
+                solution = (nbformat.v4.new_markdown_cell(""), start.group(2), [], [])
+                cells.append(solution[0])
                 continue
             if re.match(r"\s*(`{3,}|:{3,})\{solution-end\}", src):
-                in_solution = False
+                if solution is not None:
+                    _finish_solution(*solution)
+                solution = None
                 continue
             for kind, text in _split_glue_math(src, ctx):
                 if kind == "code":
                     new = nbformat.v4.new_code_cell(text)
                     _hide(new)
+                elif solution is not None:  # into the dropdown: JupyterLab
+                    solution[2].append(convert_markdown(text, ctx))  # cannot fold
+                    continue  # a Markdown cell
                 else:
                     new = nbformat.v4.new_markdown_cell(convert_markdown(text, ctx))
                     new.metadata = copy.deepcopy(cell.metadata)
-                if in_solution:
+                if solution is not None:
                     _hide(new, outputs=True)
+                    solution[3].append(new)
                 cells.append(new)
             continue
         if cell.cell_type == "code":
             tags = cell.metadata.get("tags", [])
             if "hide-input" in tags:
                 _hide(cell)
-            if in_solution:
+            if solution is not None:
                 _hide(cell, outputs=True)
+                solution[3].append(cell)
             cells.append(cell)
             figure = cell.metadata.get("mystnb", {}).get("figure", {})
             if figure.get("caption"):
@@ -491,6 +507,8 @@ def convert_notebook(nb, labels: Labels, cites, number: int):
                 cells.append(nbformat.v4.new_markdown_cell(f"{head} {caption}"))
             continue
         cells.append(cell)
+    if solution is not None:  # no solution-end: the dropdown still closes
+        _finish_solution(*solution)
     cells = _after_their_glue(cells)
     head = [nbformat.v4.new_code_cell(IMPORT_CELL)]
     head.append(nbformat.v4.new_markdown_cell(NOTE_CELL.replace("{not_yet}", NOT_YET)))

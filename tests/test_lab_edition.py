@@ -170,11 +170,16 @@ def test_exercises_are_numbered_and_solutions_folded(converted):
     assert "```{exercise} Second\n:enumerator: 7.2\n:label: ex-x-b" in text
     assert "solution-start" not in text and "solution-end" not in text
     start = next(k for k, c in enumerate(lab.cells) if c.source.startswith("````{solution} ex-x-a"))
-    assert ":class: dropdown" in lab.cells[start].source
-    inside = lab.cells[start + 1:start + 3]
-    assert [c.cell_type for c in inside] == ["markdown", "code"]
-    assert all(c.metadata["jupyter"]["source_hidden"] for c in inside)
-    assert inside[1].metadata["jupyter"]["outputs_hidden"] is True
+    # the solution's Markdown goes into the dropdown (JupyterLab cannot fold
+    # a rendered Markdown cell), its code cells follow, collapsed
+    assert lab.cells[start].source == (
+        '````{solution} ex-x-a\n:class: dropdown\n\nWorked: {eval}`glued_text("ch_x_v", ".1f")`.'
+        "\n\n*The code of this solution is in the collapsed cell below: unfold it with "
+        "the bar on the left.*\n````")
+    code = lab.cells[start + 1]
+    assert code.source == "answer = 1"
+    assert code.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
+    assert lab.cells[start + 2].source.startswith("```{exercise} Second")
     assert "````{solution} ex-x-b\n:class: dropdown" in text
 
 
