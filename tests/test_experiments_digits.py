@@ -120,3 +120,43 @@ def test_stored_splits_are_complete_and_match_the_defaults():
     assert set(table["test_accuracy"]) == {"logistic", "svm", "1nn"}
     for values in table["test_accuracy"].values():
         assert len(values) == len(digits.SPLIT_SEEDS) and all(0.9 < v <= 1.0 for v in values)
+
+
+def test_tune_losses_picks_the_best_mean_validation_rate():
+    table = digits.tune_losses(steps=4, seeds=(0, 1), grid={"sgd": (0.1, 1.0), "adam": (1e-2,)},
+                               log=lambda line: None)
+    json.dumps(table)
+    rows = table["grid_results"]
+    assert len(rows) == (2 + 1) * 2 * 2  # (rates) x losses x seeds
+    for key, lr in table["tuned_lr"].items():
+        loss, opt = key.split("/")
+        # oracle: the mean over seeds of each rate's best validation accuracy, first maximum
+        rates = [r for r in (0.1, 1.0, 1e-2) if any(
+            x["lr"] == r and x["optimizer"] == opt for x in rows)]
+        means = [np.mean([x["best_val_accuracy"] for x in rows
+                          if (x["optimizer"], x["loss"], x["lr"]) == (opt, loss, r)]) for r in rates]
+        assert lr == rates[int(np.argmax(means))]
+        picked = [x["test_accuracy"] for x in rows if (x["optimizer"], x["loss"], x["lr"]) == (opt, loss, lr)]
+        assert table["at_tuned"][key]["test_accuracy"] == picked
+    sgd = table["comparison"]["sgd"]
+    assert sgd["difference"] == pytest.approx(sgd["ce_test_mean"] - sgd["mse_test_mean"])
+    low, high = sgd["difference_bootstrap_ci95"]
+    assert low <= sgd["difference"] + 1e-12 and sgd["difference"] - 1e-12 <= high
+
+
+def test_stored_loss_tuning_is_complete_and_matches_the_defaults():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "results" / "digits" / "loss_tuning.json"
+    table = json.loads(path.read_text())
+    cfg = table["config"]
+    assert cfg["steps"] == digits.COMPARISON_STEPS and cfg["seeds"] == list(digits.TUNING_SEEDS)
+    assert cfg["grid"] == {k: list(v) for k, v in digits.LR_GRID.items()} and cfg["data_seed"] == 0
+    assert cfg["model_defaults"] == digits.MODEL_DEFAULTS
+    n_rates = sum(len(v) for v in digits.LR_GRID.values())
+    assert len(table["grid_results"]) == n_rates * 2 * len(digits.TUNING_SEEDS)
+    # the module's tuned rates are the stored choice, so the notebook's live rerun uses them
+    assert table["tuned_lr"] == digits.TUNED_LR
+    for key, row in table["at_tuned"].items():
+        assert row["lr"] == digits.TUNED_LR[key] and len(row["test_accuracy"]) == len(digits.TUNING_SEEDS)
+        assert all(curve[-1][0] == digits.COMPARISON_STEPS for curve in row["curves"])

@@ -16,8 +16,12 @@ chosen on the validation part.
 
 A second experiment trains the same network with a squared error between the
 softmax output and the one-hot target (a recipe found in many tutorials)
-instead of cross-entropy, with Adam and with plain SGD with momentum, for
-the same number of steps.
+instead of cross-entropy, with Adam and with SGD with momentum, for the
+same number of steps, each loss at its own learning rate:
+``python -m rnn_helpers.experiments.digits losses`` (:func:`tune_losses`)
+tunes the rate of every loss and optimiser on validation over LR_GRID with
+the seeds TUNING_SEEDS, compares the losses at the tuned rates and stores
+``results/digits/loss_tuning.json``; :data:`TUNED_LR` holds its choice.
 
 ``run(seconds, seed)`` returns the metrics, ``summary(metrics)`` the RNN
 against logistic regression;
@@ -46,7 +50,14 @@ from rnn_helpers.argcheck import check_choice
 from rnn_helpers.data.names import stratified_split
 from rnn_helpers.experiments.metrics import accuracy, confusion_matrix, macro_f1, paired_bootstrap
 from rnn_helpers.experiments.protocol import results_dir as protocol_results_dir
-from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread, train_best
+from rnn_helpers.experiments.protocol import (
+    best_on_validation,
+    check_budget,
+    comparison,
+    one_thread,
+    require_step_budget,
+    train_best,
+)
 from rnn_helpers.models.training import set_seed
 
 __all__ = [
@@ -63,7 +74,13 @@ __all__ = [
     "fit_svm",
     "fit_nearest_neighbour",
     "baselines_over_splits",
+    "COMPARISON_LR",
+    "LR_GRID",
+    "TUNING_SEEDS",
+    "COMPARISON_STEPS",
+    "TUNED_LR",
     "compare_losses",
+    "tune_losses",
     "experiment",
     "run",
     "summary",
@@ -80,8 +97,17 @@ SAFETY_FACTOR = 10.0
 MODEL_DEFAULTS: Dict[str, Any] = dict(
     cell="lstm", hidden=64, batch=64, lr=1e-2, momentum=0.9, clip_norm=1.0, eval_every=50,
 )
-#: Learning rates of the loss comparison, per optimiser.
+#: One shared learning rate per optimiser (the untuned default of SGD in :func:`train_reader`).
 COMPARISON_LR = {"adam": 1e-2, "sgd": 0.1}
+#: The loss comparison's learning-rate grids per optimiser, its seeds and its step budget
+#: (``python -m rnn_helpers.experiments.digits losses`` stores results/digits/loss_tuning.json).
+LR_GRID: Dict[str, Tuple[float, ...]] = {
+    "sgd": (0.03, 0.1, 0.3, 1.0, 3.0, 10.0), "adam": (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)}
+TUNING_SEEDS: Tuple[int, ...] = (0, 1, 2)
+COMPARISON_STEPS = 125
+#: The rate of each loss and optimiser chosen on validation by :func:`tune_losses`
+#: (mean over TUNING_SEEDS of the best validation accuracy); a test checks the stored run agrees.
+TUNED_LR: Dict[str, float] = {"ce/adam": 3e-2, "mse/adam": 3e-2, "ce/sgd": 1.0, "mse/sgd": 1.0}
 
 
 @dataclass
@@ -225,13 +251,20 @@ def train_reader(task: DigitsTask, *, steps: int, seconds: float, seed: int = 0,
     result, best_step = train_best(model, batch_fn, loss_fn, val_fn, max_steps=steps, max_seconds=seconds,
                                    lr=lr, optimizer=opt, clip_norm=cfg["clip_norm"],
                                    eval_every=cfg["eval_every"], seed=seed)
-    if result.stopped == "time":
-        raise RuntimeError(
-            f"the wall-time safety cap of {seconds:.0f} s stopped training after {result.steps} "
-            f"of {steps} steps; a shorter run would depend on the machine's load, so none is "
-            "returned (pass a larger seconds)")
+    require_step_budget(result, seconds)
     model.eval()
     return model, result, best_step
+
+
+def _fit_on_pixels(task: DigitsTask, make, Cs: Sequence[float]):
+    """Fit ``make(C)`` on the flattened training pixels for every C; keep the best on validation."""
+    flat = task.images.reshape(len(task.images), -1)  # (M, 64)
+
+    def fit_score(C):
+        model = make(C).fit(flat[task.train], task.labels[task.train])
+        return model, accuracy(task.labels[task.val], model.predict(flat[task.val]))
+
+    return best_on_validation([float(c) for c in Cs], fit_score)
 
 
 def fit_logistic(task: DigitsTask, Cs: Sequence[float] = (0.1, 1.0, 10.0)):
@@ -245,15 +278,7 @@ def fit_logistic(task: DigitsTask, Cs: Sequence[float] = (0.1, 1.0, 10.0)):
     """
     from sklearn.linear_model import LogisticRegression
 
-    flat = task.images.reshape(len(task.images), -1)  # (M, 64)
-    best = None
-    for C in Cs:
-        model = LogisticRegression(C=C, solver="newton-cg", max_iter=1000)
-        model.fit(flat[task.train], task.labels[task.train])
-        acc = accuracy(task.labels[task.val], model.predict(flat[task.val]))
-        if best is None or acc > best[2]:
-            best = (model, float(C), acc)
-    return best
+    return _fit_on_pixels(task, lambda C: LogisticRegression(C=C, solver="newton-cg", max_iter=1000), Cs)
 
 
 def fit_svm(task: DigitsTask, Cs: Sequence[float] = (1.0, 10.0, 100.0)):
@@ -269,15 +294,7 @@ def fit_svm(task: DigitsTask, Cs: Sequence[float] = (1.0, 10.0, 100.0)):
     """
     from sklearn.svm import SVC
 
-    flat = task.images.reshape(len(task.images), -1)  # (M, 64)
-    best = None
-    for C in Cs:
-        model = SVC(C=C, kernel="rbf", gamma="scale")
-        model.fit(flat[task.train], task.labels[task.train])
-        acc = accuracy(task.labels[task.val], model.predict(flat[task.val]))
-        if best is None or acc > best[2]:
-            best = (model, float(C), acc)
-    return best
+    return _fit_on_pixels(task, lambda C: SVC(C=C, kernel="rbf", gamma="scale"), Cs)
 
 
 def fit_nearest_neighbour(task: DigitsTask):
@@ -330,7 +347,8 @@ def baselines_over_splits(seeds: Sequence[int] = SPLIT_SEEDS) -> Dict[str, list]
 
 
 def compare_losses(task: DigitsTask, *, steps: int, seconds: float, seed: int = 0,
-                   eval_every: Optional[int] = None) -> Dict[str, Dict[str, Any]]:
+                   eval_every: Optional[int] = None,
+                   lrs: Optional[Dict[str, float]] = None) -> Dict[str, Dict[str, Any]]:
     """
     Train the same RowReader with cross-entropy and with softmax + squared error, with Adam and SGD.
 
@@ -339,32 +357,126 @@ def compare_losses(task: DigitsTask, *, steps: int, seconds: float, seed: int = 
     - steps: Step budget of each of the four runs; seconds: wall-time safety cap of each
     - seed: The same seed (same initial weights, same batches) for all four
     - eval_every: Steps between validation evaluations (default: max(5, steps // 10))
+    - lrs: dict "ce/adam", "mse/adam", "ce/sgd", "mse/sgd" -> learning rate
+      (default :data:`TUNED_LR`, each loss's rate tuned on validation)
 
     Returns:
     - runs: dict "ce/adam", "mse/adam", "ce/sgd", "mse/sgd" -> dict with
       "steps" (list), "val_accuracy" (list, one per evaluation, *before*
-      checkpoint selection), "test_accuracy" (of the best validation checkpoint)
-      and "lr"
+      checkpoint selection), "best_val_accuracy", "test_accuracy" (of the
+      best validation checkpoint), "test_correct" (list of K booleans) and "lr"
     """
     if eval_every is None:
         eval_every = max(5, steps // 10)
+    lrs = dict(TUNED_LR if lrs is None else lrs)
     runs = {}
     for opt in ("adam", "sgd"):
         for loss in ("ce", "mse"):
+            key = f"{loss}/{opt}"
             model, result, _ = train_reader(task, steps=steps, seconds=seconds, seed=seed, loss=loss,
-                                            optimizer=opt, lr=COMPARISON_LR[opt], eval_every=eval_every)
-            runs[f"{loss}/{opt}"] = {
+                                            optimizer=opt, lr=lrs[key], eval_every=eval_every)
+            correct = predict(model, task, task.test) == task.labels[task.test]  # (K,)
+            runs[key] = {
                 "steps": [int(s) for s, _ in result.evals],
                 "val_accuracy": [float(v) for _, v in result.evals],
-                "test_accuracy": accuracy(task.labels[task.test], predict(model, task, task.test)),
-                "lr": COMPARISON_LR[opt],
+                "best_val_accuracy": max(float(v) for _, v in result.evals),
+                "test_accuracy": float(correct.mean()),
+                "test_correct": [bool(c) for c in correct],
+                "lr": float(lrs[key]),
             }
     return runs
 
 
+def tune_losses(*, steps: int = COMPARISON_STEPS, seeds: Sequence[int] = TUNING_SEEDS,
+                grid: Optional[Dict[str, Sequence[float]]] = None, log=print) -> Dict[str, Any]:
+    """
+    Tune each loss's learning rate on validation, then compare the losses at their tuned rates.
+
+    On the split of seed 0, every (optimiser, loss, learning rate) of the
+    grid is trained with every seed for ``steps`` steps (best validation
+    checkpoint kept). For each optimiser and loss the rate with the highest
+    mean validation accuracy over the seeds is chosen; at the chosen rates
+    the test accuracies are compared: per seed, as a mean with a Student-t
+    95 % interval of the per-seed difference (cross-entropy minus squared
+    error), and with a 95 % paired bootstrap interval over the test images
+    of the seed-averaged difference.
+
+    Inputs:
+    - steps: Step budget of every run
+    - seeds: Seeds (initialisation and batches)
+    - grid: dict "sgd", "adam" -> learning rates (default :data:`LR_GRID`)
+    - log: Function called with one progress line per run
+
+    Returns:
+    - table: JSON-able dict with "config", "grid_results" (one row per run),
+      "tuned_lr" (key "loss/opt" -> rate), "at_tuned" (key -> test and
+      validation accuracy per seed, the validation curves) and "comparison"
+      (per optimiser: mean test accuracies, difference, both intervals)
+    """
+    import json
+
+    from scipy import stats
+
+    grid = {k: tuple(float(v) for v in vs) for k, vs in (LR_GRID if grid is None else grid).items()}
+    task = prepare(0)
+    cap = SAFETY_FACTOR * steps / STEPS_PER_SECOND + 60.0
+    eval_every = max(5, steps // 10)
+    rows, kept = [], {}
+    for opt, lrs in grid.items():
+        for loss in ("ce", "mse"):
+            for lr in lrs:
+                for seed in seeds:
+                    model, result, _ = train_reader(task, steps=steps, seconds=cap, seed=int(seed), loss=loss,
+                                                    optimizer=opt, lr=lr, eval_every=eval_every)
+                    correct = predict(model, task, task.test) == task.labels[task.test]  # (K,)
+                    row = {"optimizer": opt, "loss": loss, "lr": lr, "seed": int(seed),
+                           "best_val_accuracy": max(float(v) for _, v in result.evals),
+                           "test_accuracy": float(correct.mean())}
+                    rows.append(row)
+                    kept[(opt, loss, lr, int(seed))] = (result.evals, correct)
+                    log(json.dumps(row))
+    tuned, at_tuned = {}, {}
+    for opt, lrs in grid.items():
+        for loss in ("ce", "mse"):
+            means = [np.mean([r["best_val_accuracy"] for r in rows
+                              if (r["optimizer"], r["loss"], r["lr"]) == (opt, loss, lr)]) for lr in lrs]
+            lr = lrs[int(np.argmax(means))]  # the first of equal means
+            key = f"{loss}/{opt}"
+            tuned[key] = lr
+            picked = [kept[(opt, loss, lr, int(s))] for s in seeds]
+            at_tuned[key] = {
+                "lr": lr, "seeds": [int(s) for s in seeds],
+                "val_mean_by_lr": [float(m) for m in means],
+                "test_accuracy": [float(c.mean()) for _, c in picked],
+                "best_val_accuracy": [max(float(v) for _, v in ev) for ev, _ in picked],
+                "curves": [[[int(st), float(v)] for st, v in ev] for ev, _ in picked],
+                "_correct": np.mean([c for _, c in picked], axis=0),  # (K,)
+            }
+    comparison_ = {}
+    for opt in grid:
+        ce, mse = at_tuned[f"ce/{opt}"], at_tuned[f"mse/{opt}"]
+        d = np.array(ce["test_accuracy"]) - np.array(mse["test_accuracy"])  # (S,)
+        half = (stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)) if d.size > 1 else 0.0
+        comparison_[opt] = {
+            "ce_test_mean": float(np.mean(ce["test_accuracy"])),
+            "mse_test_mean": float(np.mean(mse["test_accuracy"])),
+            "difference": float(d.mean()),
+            "difference_seed_t_ci95": [float(d.mean() - half), float(d.mean() + half)],
+            "difference_bootstrap_ci95": list(paired_bootstrap(ce["_correct"], mse["_correct"], seed=0)),
+        }
+    for v in at_tuned.values():
+        del v["_correct"]
+    config = {"steps": int(steps), "seeds": [int(s) for s in seeds], "data_seed": 0,
+              "grid": {k: list(v) for k, v in grid.items()}, "eval_every": eval_every,
+              "model_defaults": dict(MODEL_DEFAULTS)}
+    return {"config": config, "grid_results": rows, "tuned_lr": tuned, "at_tuned": at_tuned,
+            "comparison": comparison_}
+
+
 def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
                comparison_steps: Optional[int] = None,
-               task: Optional[DigitsTask] = None) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+               task: Optional[DigitsTask] = None,
+               comparison_lrs: Optional[Dict[str, float]] = None) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """
     Train the row-reading RNN and the baseline; compare the two losses.
 
@@ -380,6 +492,7 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
     - steps: Step budget of the main model (default STEPS_PER_SECOND * seconds / 2)
     - comparison_steps: Step budget of each comparison run (default STEPS_PER_SECOND * seconds / 8)
     - task: A prepared DigitsTask (default prepare(seed))
+    - comparison_lrs: Learning rates of the loss comparison (default :data:`TUNED_LR`)
 
     Returns a tuple of:
     - metrics: JSON-able dict (see :func:`run`)
@@ -405,7 +518,7 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
     knn, val_knn = fit_nearest_neighbour(task)
     pred_knn = knn.predict(x_test)
     runs = compare_losses(task, steps=int(comparison_steps),
-                          seconds=SAFETY_FACTOR * seconds / 8 + 60.0, seed=seed)
+                          seconds=SAFETY_FACTOR * seconds / 8 + 60.0, seed=seed, lrs=comparison_lrs)
 
     metrics = {
         "task": "load_digits 8x8 images, read row by row (T=8, D=8)",
@@ -480,15 +593,36 @@ def results_dir():
 
 
 def _main(argv: Optional[Sequence[str]] = None) -> None:
-    """``python -m rnn_helpers.experiments.digits [--out results/digits]``: store the split table."""
+    """
+    ``python -m rnn_helpers.experiments.digits [splits|losses] [--out results/digits]``.
+
+    ``splits`` (the default) stores the pixel baselines over repeated splits;
+    ``losses`` the learning-rate tuning and comparison of :func:`tune_losses`,
+    with its log in ``loss_tuning.log``.
+    """
     import argparse
     import json
 
-    parser = argparse.ArgumentParser(description="Store chapter 8's pixel baselines over repeated splits.")
+    parser = argparse.ArgumentParser(description="Store chapter 8's digits runs.")
+    parser.add_argument("what", nargs="?", default="splits", choices=("splits", "losses"))
     parser.add_argument("--out", default="results/digits", help="output directory")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.what == "losses":
+        log_path = out / "loss_tuning.log"
+        log_path.write_text("python -m rnn_helpers.experiments.digits losses (one torch thread)\n")
+
+        def log(line):
+            print(line, flush=True)
+            with log_path.open("a") as f:
+                f.write(line + "\n")
+
+        with one_thread():
+            table = tune_losses(log=log)
+        (out / "loss_tuning.json").write_text(json.dumps(table, indent=1) + "\n")
+        log(json.dumps({"tuned_lr": table["tuned_lr"], "comparison": table["comparison"]}))
+        return
     with one_thread():
         table = {"config": {"seeds": list(SPLIT_SEEDS), "fractions": [0.6, 0.2, 0.2]},
                  "test_accuracy": baselines_over_splits(SPLIT_SEEDS)}
