@@ -23,7 +23,7 @@ Modules:
   :mod:`~rnn_helpers.experiments.language_model`, :mod:`~rnn_helpers.experiments.names`,
   :mod:`~rnn_helpers.experiments.digits`, :mod:`~rnn_helpers.experiments.forecast`,
   :mod:`~rnn_helpers.experiments.dates`, :mod:`~rnn_helpers.experiments.bench`,
-  :mod:`~rnn_helpers.experiments.minimal` (chapter 11).
+  :mod:`~rnn_helpers.experiments.minimal` (chapter 11), :mod:`~rnn_helpers.experiments.gates` (chapter 5).
 - Part IV's other commands, not in the registry (they have no baseline
   to summarise): :mod:`~rnn_helpers.experiments.scan_bench` (``make bench``)
   and :mod:`~rnn_helpers.experiments.selective` (chapter 12's stored
@@ -36,6 +36,7 @@ Stored runs are written by each module's own command (also reachable as
 #: The registry: command-line name -> what the experiment compares.
 EXPERIMENTS = {
     "showdown": "Chapter 6: RNN vs LSTM vs GRU on the adding problem (and copy task)",
+    "gates": "Chapter 5: the small character LSTM whose gates the chapter reads, vs unigram",
     "language_model": "Chapter 7: character-level language model vs Kneser-Ney n-gram",
     "names": "Chapter 8: names -> language of origin vs character n-gram logistic regression",
     "digits": "Chapter 8: 8x8 digits read row by row vs logistic regression on the pixels",
