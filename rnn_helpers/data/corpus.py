@@ -366,11 +366,17 @@ def _window_hashes(rows: np.ndarray, k: int, stride: int) -> np.ndarray:
     return h[:, ::stride]
 
 
-def _check_blocks(blocks: Any, T: int) -> np.ndarray:
+def _as_blocks(blocks: Any) -> np.ndarray:
+    """``blocks`` as a 2-D integer array (B, L), or a ValueError naming it."""
     blocks = np.asarray(blocks)
     if blocks.ndim != 2 or not np.issubdtype(blocks.dtype, np.integer):
         raise ValueError(f"blocks: expected a 2-D integer array of shape (B, L), got shape "
                          f"{blocks.shape} and dtype {blocks.dtype}")
+    return blocks
+
+
+def _check_blocks(blocks: Any, T: int) -> np.ndarray:
+    blocks = _as_blocks(blocks)
     check_int("T", T, 1)
     if blocks.shape[1] < T + 1:
         raise ValueError(f"blocks: rows of length {blocks.shape[1]} are too short for windows "
@@ -455,10 +461,7 @@ def stream_windows(blocks: Any, N: int, k: int, offset: int = 0
     - y: int64 array of shape (W, N, k), targets, y[w, n, t] the character
       after x[w, n, t] in its stream
     """
-    blocks = np.asarray(blocks)
-    if blocks.ndim != 2 or not np.issubdtype(blocks.dtype, np.integer):
-        raise ValueError(f"blocks: expected a 2-D integer array of shape (B, L), got shape "
-                         f"{blocks.shape} and dtype {blocks.dtype}")
+    blocks = _as_blocks(blocks)
     check_int("N", N, 1)
     check_int("k", k, 1)
     check_int("offset", offset, 0, k - 1)
