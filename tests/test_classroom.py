@@ -3,21 +3,26 @@
 ``scripts/make_classroom.py`` (``make classroom``) turns every chapter into
 an nbgrader assignment. Here a course is made in a temporary folder and
 ``nbgrader generate_assignment`` releases every chapter. Then, per chapter,
-three submissions are autograded with ``nbgrader autograde``:
+two submissions are autograded with ``nbgrader autograde``:
 
 - ``reference``: the release with every answer cell filled in from the
   source (the chapter's worked solutions): full points on every test;
-- ``unsolved``: the release as handed out: zero points on every test, no
-  crash, and every other cell runs (the chapter executes top to bottom and
-  each checker reports "not yet solved"; this replaces executing the old
-  home-made student edition);
-- ``wrong``: the reference with one typical mistake (:data:`WRONG`): zero on
-  that exercise, full points on the others, and ``nbgrader
-  generate_feedback`` shows the checker's specific message.
+- ``wrong``: the release as handed out, with one typical mistake
+  (:data:`WRONG`) written into one exercise's answer cell: zero points on
+  every test, no crash, every other cell runs and each unsolved checker
+  says "not yet solved" (this replaces executing the old home-made student
+  edition); the exercise with the mistake scores zero too, and ``nbgrader
+  generate_feedback`` shows the checker's specific message for it.
 
-Each submission executes once. The chapters are graded one test per chapter
-so that pytest-xdist (``-n 2``) grades two at a time; each worker makes its
-own course folder and gradebook. ``nbgrader validate`` runs on one release.
+Each submission executes once, and no two for the same purpose: the
+unsolved release and the typical mistake are one execution (the mistake
+takes the place of one stub, so every other test still grades the release
+as handed out, and the stub it replaces is built and graded like the
+others), while the worked solutions, which must earn every point, are the
+other. The untouched release is executed by ``nbgrader validate`` on one
+chapter. The chapters are graded one test per chapter so that pytest-xdist
+(``-n 2``) grades two at a time; each worker makes its own course folder
+and gradebook.
 """
 
 from __future__ import annotations
@@ -108,7 +113,7 @@ def zoh_step(A, B, dt):
 """, "only the Euler approximation"),
 }
 
-STUDENTS = ("reference", "unsolved", "wrong")
+STUDENTS = ("reference", "wrong")
 
 
 def _nbgrader_cells(nb):
@@ -249,7 +254,7 @@ def test_source_notebook_marks_an_exercise():
 
 
 # ---------------------------------------------------------------------------
-# Grading: three submissions per chapter, each executed once
+# Grading: two submissions per chapter, each executed once
 # ---------------------------------------------------------------------------
 
 
@@ -273,23 +278,23 @@ def _grades(course, name, student):
                 for g in sub.grades}
 
 
-def _wrong_answer(source_answer, wrong_code):
-    before, rest = source_answer.split(mc.BEGIN)
-    after = rest.split(mc.END_)[1]
-    return before + wrong_code.strip() + after
+def _wrong_answer(release_answer, wrong_code):
+    """The release's answer cell with the wrong code in place of its stub."""
+    assert release_answer.count(mc.CODE_STUB) == 1, release_answer
+    return release_answer.replace(mc.CODE_STUB, wrong_code.strip())
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
 @pytest.mark.parametrize("name", NAMES)
-def test_autograde_three_submissions(course, name):
+def test_autograde_the_reference_and_a_wrong_answer(course, name):
     src_cells = _nbgrader_cells(_read(course / "source" / name / f"{name}.ipynb"))
+    rel_cells = _nbgrader_cells(_read(course / "release" / name / f"{name}.ipynb"))
     reference = {k: c.source for k, c in src_cells.items() if c.metadata.nbgrader["solution"]}
     assert name in WRONG, f"{name}: add one typical wrong answer of this chapter to WRONG"
     label, wrong_code, message = WRONG[name]
-    wrong = dict(reference)
-    wrong[f"{label}-answer"] = _wrong_answer(reference[f"{label}-answer"], wrong_code)
-    for student, cells in zip(STUDENTS, (reference, {}, wrong)):
+    wrong = {f"{label}-answer": _wrong_answer(rel_cells[f"{label}-answer"].source, wrong_code)}
+    for student, cells in zip(STUDENTS, (reference, wrong)):
         _submit(course, name, student, cells)
     out = mc.nbgrader(course, "autograde", name, "--create", "--force",
                       "--log-level=ERROR", check=False, capture_output=True, text=True)
@@ -297,15 +302,17 @@ def test_autograde_three_submissions(course, name):
 
     tests = sorted(k for k, c in src_cells.items() if c.metadata.nbgrader["grade"]
                    and c.cell_type == "code")
+    assert f"{label}-test" in tests, f"{name}: {label} is not an auto-graded exercise"
     report = {}
     for student in STUDENTS:
         grades = _grades(course, name, student)
         report[student] = {k: grades[k][0] for k in tests}
     # (a) the worked solutions earn every point of every test
     assert all(grades_ == mc.POINTS_AUTO for grades_ in report["reference"].values()), report
-    # (b) the release earns nothing, and every cell but the tests runs
-    assert all(score == 0 for score in report["unsolved"].values()), report
-    graded = _read(course / "autograded" / "unsolved" / name / f"{name}.ipynb")
+    # (b) the release earns nothing, and every cell but the tests runs;
+    # (c) the typical mistake earns nothing either, and is named
+    assert all(score == 0 for score in report["wrong"].values()), report
+    graded = _read(course / "autograded" / "wrong" / name / f"{name}.ipynb")
     unsolved_msgs = 0
     for cell in graded.cells:
         if cell.cell_type != "code":
@@ -313,15 +320,16 @@ def test_autograde_three_submissions(course, name):
         errors = [o for o in cell.outputs if o.output_type == "error"]
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade"):
-            assert errors, f"{meta['grade_id']} passed on the unsolved release"
+            assert errors, f"{meta['grade_id']} passed on the release"
+            if meta["grade_id"] == f"{label}-test":
+                said = " ".join(errors[0].evalue.split())
+                assert " ".join(message.split()) in said, (
+                    f"{name}: the test of {label} does not say {message!r}: {said[:500]}")
             continue
         assert not errors, f"{name} (release) raised in a cell:\n{cell.source[:300]}\n{errors[0].ename}: {errors[0].evalue}"
         shown = json.dumps([o.get("data", {}) for o in cell.outputs])
         unsolved_msgs += "not yet solved" in shown.lower()
-    assert unsolved_msgs >= len(tests), f"{name}: {unsolved_msgs} checkers said 'not yet solved'"
-    # (c) one typical mistake: zero on that exercise only
-    assert report["wrong"][f"{label}-test"] == 0, report
-    assert all(s == mc.POINTS_AUTO for k, s in report["wrong"].items() if k != f"{label}-test"), report
+    assert unsolved_msgs >= len(tests) - 1, f"{name}: {unsolved_msgs} checkers said 'not yet solved'"
 
     out = mc.nbgrader(course, "generate_feedback", name, "--force", "--log-level=ERROR",
                       check=False, capture_output=True, text=True)
@@ -329,8 +337,9 @@ def test_autograde_three_submissions(course, name):
     page = html.unescape(re.sub(r"<[^>]+>", "", (course / "feedback" / "wrong" / name
                                                  / f"{name}.html").read_text()))
     assert message in page, f"{name}: the feedback does not show {message!r}"
-    print(f"{name}: " + "; ".join(
-        f"{s} {sum(report[s].values()):g}/{len(tests) * mc.POINTS_AUTO}" for s in STUDENTS))
+    print(f"{name}: reference {sum(report['reference'].values()):g}/{len(tests) * mc.POINTS_AUTO}"
+          f"; release with the mistake in {label} {sum(report['wrong'].values()):g}"
+          f"/{len(tests) * mc.POINTS_AUTO}, feedback names it")
 
 
 @pytest.mark.slow
