@@ -51,7 +51,9 @@ $(STAMP): constraints.txt pyproject.toml
 	  flags=""; for link in $$links; do flags="$$flags --find-links $$link"; done; \
 	  echo "$(BIN)/uv pip install -c constraints.txt$$flags --no-build-isolation -e '.[data,book,test,lab]'"; \
 	  $(BIN)/uv pip install --python $(BIN)/python -q -c constraints.txt $$flags \
-	    --no-build-isolation -e '.[data,book,test,lab]'; \
+	    --no-build-isolation -e '.[data,book,test,lab]' \
+	  || { echo "uv failed: installing with pip"; \
+	       $(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation -e '.[data,book,test,lab]'; }; \
 	else \
 	  echo "$(BIN)/python -m pip install -c constraints.txt --no-build-isolation -e '.[data,book,test,lab]'"; \
 	  $(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation -e '.[data,book,test,lab]'; \
@@ -71,9 +73,10 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
+BUILD_HTML   := rm -rf _build/.doctrees _build/jupyter_execute && \
+                PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter-book build . $(JB_FLAGS)
 html: $(STAMP) $(NODE_STAMP)
-	rm -rf _build/.doctrees _build/jupyter_execute
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BUILD_HTML)
 
 serve:
 	@echo "Serving $(BUILD) on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
@@ -95,14 +98,13 @@ PYTEST       := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests -n
 test: $(STAMP) $(NODE_STAMP)
 	@mkdir -p _build
 	@echo "make html (strict; log in _build/html.log) beside: pytest -m 'not site'"
-	@( $(MAKE) --no-print-directory html > _build/html.log 2>&1; echo $$? > _build/html.status ) & \
+	@( $(BUILD_HTML) > _build/html.log 2>&1; echo $$? > _build/html.status ) & \
 	start=$$(date +%s); \
 	$(PYTEST) -m "not site" $(PYTEST_ARGS); unit=$$?; \
 	wait; html=$$(cat _build/html.status); tail -n 25 _build/html.log; \
 	echo "tests beside the build and the build: $$(( $$(date +%s) - start )) s"; \
 	if [ "$$html" != 0 ]; then echo "make html failed ($$html): see _build/html.log"; exit 1; fi; \
 	$(PYTEST) -m site $(PYTEST_ARGS); site=$$?; \
-	echo "make test: $$(( $$(date +%s) - start )) s after set-up"; \
 	for s in $$unit $$site; do case $$s in 0|5) ;; *) exit $$s;; esac; done; \
 	if [ $$unit = 5 ] && [ $$site = 5 ]; then exit 5; fi
 
