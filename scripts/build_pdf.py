@@ -18,6 +18,11 @@ just before (``make html``): each executed notebook of that build
 (``_build/jupyter_execute/chapters/*.ipynb``, newer than its source) is put
 into a jupyter-cache that this build reads (myst-nb's ``cache`` mode, which
 matches a notebook by its code); a chapter without such a copy is executed.
+Explorers (``rnn_helpers.viz.explorer``) appear as the image of their
+default frame: their output carries an ``image/png``, which myst-nb's LaTeX
+builder prefers to text; their live figure adds nothing (an empty
+``text/markdown``).
+
 Exits with the build's status.
 """
 
