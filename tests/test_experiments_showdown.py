@@ -238,13 +238,22 @@ def test_stored_grid_is_complete_and_uses_the_defaults():
     data = sd.load_grid()
     config = data["config"]
     assert config["recipe"] == sd.GRID_CONFIG["recipe"]
+    assert config["task_recipes"] == sd.GRID_CONFIG["task_recipes"]
     assert config["cells"] == sd.GRID_CONFIG["cells"]
+    # the design: the three cells at every length, the variants, both tasks
+    cells = {tuple(c) for c in config["cells"]}
+    assert {("adding", m, T) for m in ("rnn", "lstm", "gru") for T in (10, 30, 60)} <= cells
+    assert {("adding", m, 30) for m in ("lstm_fb1", "rnn_h57", "lstm_h27")} <= cells
+    assert {("copy", m, 5) for m in ("rnn", "lstm", "gru")} <= cells
     assert len(config["seeds"]) >= 10 and config["seeds"] == sd.GRID_CONFIG["seeds"]
     # every (task, model, T, seed) exactly once, with a curve from step 0
     keys = [(r["task"], r["model"], r["T"], r["seed"]) for r in data["runs"]]
     want = [(t, m, T, s) for t, m, T in config["cells"] for s in config["seeds"]]
     assert keys == want
     for r in data["runs"]:
+        recipe = sd.grid_recipe(r["task"])
+        assert r["stopped"] in ("steps", "target")  # the step budget decided, never the clock
+        assert r["steps"] <= recipe["max_steps"] and r["curve"][-1][0] == r["steps"]
         assert r["curve"][0][0] == 0 and r["curve"][-1][1] == r["error"]
         assert r["success"] == (r["error"] < sd.TASKS[r["task"]]["threshold"])
         assert r["n_params"] == count_parameters(r["cell"], 2 if r["task"] == "adding" else 10, r["H"])
@@ -314,3 +323,35 @@ def test_grid_runs_summarises_and_resumes(tmp_path):
     assert path.name == "showdown.json" and (tmp_path / "runs.jsonl").exists()
     with pytest.raises(FileNotFoundError, match="--seeds 10"):
         sd.load_grid(tmp_path / "missing")
+
+
+def test_grid_recipe_applies_the_task_changes():
+    assert sd.grid_recipe("adding") == sd.GRID_CONFIG["recipe"]
+    copy = sd.grid_recipe("copy")
+    assert copy == {**sd.GRID_CONFIG["recipe"], **sd.GRID_CONFIG["task_recipes"]["copy"]}
+    assert copy["max_steps"] > sd.GRID_CONFIG["recipe"]["max_steps"]
+    old = {"recipe": {"max_steps": 5}}  # a stored config without task_recipes
+    assert sd.grid_recipe("copy", old) == {"max_steps": 5}
+    with pytest.raises(ValueError, match="task"):
+        sd.grid_recipe("parity")
+
+
+def test_task_recipes_reach_the_runs_and_extended_grids_reuse_stored_runs(tmp_path):
+    recipe = {**sd.GRID_CONFIG["recipe"], "max_steps": 3, "n_eval": 16, "eval_every": 1}
+    changes = {"copy": {"max_steps": 2}}
+    cells = [["adding", "gru", 4], ["copy", "rnn", 2]]
+    data = sd.run_grid(cells, [0], recipe=recipe, task_recipes=changes, log=lambda s: None)
+    assert [r["steps"] for r in data["runs"]] == [3, 2]
+    assert data["config"]["task_recipes"] == changes
+    sd.write_grid(data, tmp_path)
+    # a grid extended by one cell, with a changed copy recipe: the adding run is
+    # reused, the copy run (other recipe) and the new cell are rerun
+    assert sd._stored_as_partial(tmp_path) == 2
+    ran = []
+    more = cells + [["adding", "rnn", 4]]
+    again = sd.run_grid(more, [0], recipe=recipe, task_recipes={"copy": {"max_steps": 1}},
+                        log=ran.append, partial=tmp_path / "partial.jsonl")
+    assert len(ran) == 2 and "copy rnn" in ran[0] and "adding rnn" in ran[1]
+    assert again["runs"][0] == data["runs"][0]
+    assert [r["steps"] for r in again["runs"]] == [3, 1, 3]
+    assert sd._stored_as_partial(tmp_path) == 0  # a partial file exists: resume from it
