@@ -191,10 +191,10 @@ def figure_png(fig: dict, *, width: int | None = None, height: int | None = None
     - bytes of a PNG image, (width x height) * dpi / 100 pixels, in 8-bit
       palette colour.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # a bare Figure (Agg canvas), not pyplot: switching the backend here would
+    # turn off the notebook's inline figures for every later cell
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from PIL import Image
 
     if not isinstance(fig, dict) or not isinstance(fig.get("data"), list):
@@ -205,7 +205,8 @@ def figure_png(fig: dict, *, width: int | None = None, height: int | None = None
     if width <= 0 or height <= 0 or dpi <= 0:
         raise ValueError(f"width, height and dpi must be positive, got {width}, {height}, {dpi}")
     colorway = list(colorway or layout.get("colorway") or PLOTLY_COLORWAY)
-    figure = plt.figure(figsize=(width / 100, height / 100), dpi=dpi)
+    figure = Figure(figsize=(width / 100, height / 100), dpi=dpi)
+    FigureCanvasAgg(figure)
     try:
         margin = layout.get("margin") or {}
         left = margin.get("l", 70) / width
@@ -264,7 +265,7 @@ def figure_png(fig: dict, *, width: int | None = None, height: int | None = None
         buf = io.BytesIO()
         figure.savefig(buf, format="png", dpi=dpi)
     finally:
-        plt.close(figure)
+        figure.clear()
     # a palette of 128 colours keeps the image small (a few tens of KB)
     image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     out = io.BytesIO()
