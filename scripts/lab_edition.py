@@ -32,7 +32,8 @@ of every chapter (default: all of ``_toc.yml``) in which
   are collapsed too.
 
 Students open and edit these copies (``make lab`` writes them into ``lab/``,
-which git ignores); the chapters in ``chapters/`` stay the source.
+which git ignores, and keeps a copy that is already there; ``--force``
+rewrites it); the chapters in ``chapters/`` stay the source.
 """
 
 from __future__ import annotations
@@ -436,11 +437,16 @@ def _finish_solution(cell, label: str, markdown: List[str], code: list) -> None:
     cell.source = f"{fence}{{solution}} {label}\n:class: dropdown\n\n{body}\n{fence}"
 
 
+def _exercise_number(label: str, ctx: Context) -> str:
+    return ctx.labels.exercises.get(label, (label, ""))[0]
+
+
 def _hide(cell, outputs: bool = False) -> None:
     jupyter = cell.metadata.setdefault("jupyter", {})
     jupyter["source_hidden"] = True
     if outputs and cell.cell_type == "code":
         jupyter["outputs_hidden"] = True
+        cell.metadata["collapsed"] = True  # the older name JupyterLab also reads
 
 
 def convert_notebook(nb, labels: Labels, cites, number: int):
@@ -497,6 +503,9 @@ def convert_notebook(nb, labels: Labels, cites, number: int):
                 _hide(cell)
             if solution is not None:
                 _hide(cell, outputs=True)
+                # a collapsed cell shows its first line: let it give nothing away
+                cell.source = (f"# Solution to Exercise {_exercise_number(solution[1], ctx)}"
+                               " (collapsed; unfold to read)\n" + cell.source)
                 solution[3].append(cell)
             cells.append(cell)
             figure = cell.metadata.get("mystnb", {}).get("figure", {})
@@ -556,11 +565,14 @@ def chapter_paths(toc_path: Path = TOC) -> List[Path]:
             if (ROOT / f"{doc}.ipynb").exists()]
 
 
-def write_edition(out_dir: Path, paths: Optional[List[Path]] = None) -> List[Path]:
+def write_edition(out_dir: Path, paths: Optional[List[Path]] = None,
+                  overwrite: bool = True) -> List[Path]:
     """Write the Lab edition of the given chapters (default: all) into out_dir.
 
     Labels are collected over every chapter of ``_toc.yml``, so a reference
-    to another chapter is numbered too. Returns the written paths.
+    to another chapter is numbered too. With ``overwrite=False`` a notebook
+    that is already there (a student's working copy) is kept. Returns the
+    written paths.
     """
     numbers = chapter_numbers()
     labels = scan_chapters(chapter_paths(), numbers)
@@ -570,12 +582,15 @@ def write_edition(out_dir: Path, paths: Optional[List[Path]] = None) -> List[Pat
     written = []
     for path in paths or chapter_paths():
         path = Path(path).resolve()
+        target = out_dir / path.name
+        if target.exists() and not overwrite:
+            print(f"kept {target.name} (yours; delete it for a fresh copy)")
+            continue
         nb = nbformat.read(path, as_version=4)
         number = numbers.get(_doc(path), 0)
         lab, problems = convert_notebook(nb, labels, cites, number)
         for problem in problems:
             print(f"{path.name}: {problem}", file=sys.stderr)
-        target = out_dir / path.name
         nbformat.write(lab, target)
         written.append(target)
     write_settings(out_dir)
@@ -585,10 +600,13 @@ def write_edition(out_dir: Path, paths: Optional[List[Path]] = None) -> List[Pat
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="lab", help="folder to write (default: lab)")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite notebooks already in the folder (students' copies)")
     parser.add_argument("chapters", nargs="*", help="chapter notebooks (default: all)")
     args = parser.parse_args(argv)
     written = write_edition(ROOT / args.out if not Path(args.out).is_absolute()
-                            else Path(args.out), [Path(c) for c in args.chapters] or None)
+                            else Path(args.out), [Path(c) for c in args.chapters] or None,
+                            overwrite=args.force)
     print(f"JupyterLab edition: {len(written)} notebook(s) in {args.out}/")
     return 0
 

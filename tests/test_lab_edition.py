@@ -177,8 +177,9 @@ def test_exercises_are_numbered_and_solutions_folded(converted):
         "\n\n*The code of this solution is in the collapsed cell below: unfold it with "
         "the bar on the left.*\n````")
     code = lab.cells[start + 1]
-    assert code.source == "answer = 1"
+    assert code.source == "# Solution to Exercise 7.1 (collapsed; unfold to read)\nanswer = 1"
     assert code.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
+    assert code.metadata["collapsed"] is True
     assert lab.cells[start + 2].source.startswith("```{exercise} Second")
     assert "````{solution} ex-x-b\n:class: dropdown" in text
 
@@ -222,3 +223,13 @@ def test_every_chapter_converts_without_leftover_book_markup(tmp_path):
         assert not re.search(r"(?m)^[ \t]*\$\$", text), path.name  # display math is {math}
         n_ex = len(re.findall(r"\{exercise\}", text))
         assert n_ex >= 4 and len(re.findall(r"\{exercise\}.*\n:enumerator: \d+\.\d+", text)) == n_ex
+
+
+def test_a_students_copy_is_kept_unless_forced(tmp_path):
+    chapter = le.chapter_paths()[0]
+    mine = tmp_path / chapter.name
+    mine.write_text("my work")
+    assert le.main(["--out", str(tmp_path), str(chapter)]) == 0
+    assert mine.read_text() == "my work"
+    assert le.main(["--out", str(tmp_path), "--force", str(chapter)]) == 0
+    assert nbformat.read(mine, as_version=4).cells[1].source == le.IMPORT_CELL
