@@ -234,28 +234,22 @@ def _course_site():
 def load_citations(bib_path: Path = BIB) -> Dict[str, Tuple[str, str]]:
     """(authors, year) of every entry, as sphinxcontrib-bibtex's ``author_year`` cites it.
 
-    Authors: the last names of one or two authors ("Cho and Bengio"), the
-    first author's with "et al." for three or more (editors when there is no
-    author).
+    The names are those of the website's labels (``book/_ext/course_site.py``,
+    one home): the last names of one or two authors ("Cho and Bengio"), the
+    first author's with "et al." for three or more.
     """
     from pybtex.database import parse_file
-    from pybtex.richtext import Text
+    from pybtex.plugin import find_plugin
 
-    def last(person) -> str:
-        return Text.from_latex(" ".join(person.last_names)).render_as("text")
-
+    try:
+        style = find_plugin("pybtex.style.labels", "course_author_year")
+    except Exception:  # not registered in this process yet
+        _course_site()._register_author_year_labels()
+        style = find_plugin("pybtex.style.labels", "course_author_year")
     out = {}
     for key, entry in parse_file(str(bib_path)).entries.items():
-        people = entry.persons.get("author") or entry.persons.get("editor") or []
-        if not people:
-            names = Text.from_latex(entry.fields.get("title", key)).render_as("text")
-        elif len(people) == 1:
-            names = last(people[0])
-        elif len(people) == 2:
-            names = f"{last(people[0])} and {last(people[1])}"
-        else:
-            names = f"{last(people[0])} et al."
-        out[key] = (names, entry.fields.get("year", ""))
+        names, _, year = style._label(entry).rpartition(", ")  # "Smith et al., 2001"
+        out[key] = (names, year)
     return out
 
 
