@@ -136,8 +136,9 @@ OVERFLOW_JS = """() => {
       const range = document.createRange();  // the longest line's width, plus the padding
       range.selectNodeContents(pre);
       const pad = parseFloat(getComputedStyle(pre).paddingLeft) + parseFloat(getComputedStyle(pre).paddingRight);
+      const wraps = getComputedStyle(pre).whiteSpace !== 'pre';  // printed output wraps
       const codeWidth = Math.max(pre.scrollWidth > pre.clientWidth ? pre.scrollWidth : 0,
-                                 range.getBoundingClientRect().width + pad);
+                                 wraps ? 0 : range.getBoundingClientRect().width + pad);
       if (!widest.codeBox || codeWidth - pre.clientWidth > widest.code - widest.codeBox)
         [widest.code, widest.codeBox] = [Math.round(codeWidth), pre.clientWidth];
       widest.codeFont = widest.codeFont ? Math.min(widest.codeFont, size) : size;
