@@ -111,3 +111,77 @@ def test_stored_ngram_table_is_complete_and_matches_the_defaults():
     assert set(table["results"]) == {f"{a}-{b}" for a, b in names.NGRAM_RANGES}
     for row in table["results"].values():
         assert row["C"] in names.NGRAM_CS and 0 < row["test_accuracy"] < 1 and row["n_features"] > 0
+
+
+def test_cosine_schedule_changes_training_and_lr_final_one_is_constant(task):
+    const = names.train_classifier(task, steps=4, seconds=900, seed=2, eval_every=4)
+    same = names.train_classifier(task, steps=4, seconds=900, seed=2, eval_every=4, lr_final=1.0)
+    decayed = names.train_classifier(task, steps=4, seconds=900, seed=2, eval_every=4, lr_final=0.05)
+    assert const[1].losses == same[1].losses
+    assert const[1].losses[:2] == decayed[1].losses[:2]  # the first update uses the full rate
+    assert const[1].losses[2:] != decayed[1].losses[2:]
+    with pytest.raises(ValueError, match="lr_final"):
+        names.train_classifier(task, steps=1, seconds=10, lr_final=0.0)
+
+
+def test_weights_round_trip_in_float16(task, tmp_path):
+    torch.manual_seed(0)
+    model = names.NameClassifier(len(task.alphabet), 12, hidden=8, bidirectional=True).eval()
+    names.save_weights(model, tmp_path / "w.pt")
+    back = names.load_classifier(task, tmp_path / "w.pt", hidden=8, dropout=0.0)
+    for (k, a), (_, b) in zip(model.state_dict().items(), back.state_dict().items()):
+        torch.testing.assert_close(b, a.half().float(), rtol=0, atol=0, msg=k)
+    logp = names.class_log_probs(back, task, task.test[:7])
+    assert logp.shape == (7, 12)
+    np.testing.assert_allclose(np.exp(logp).sum(axis=1), 1.0, rtol=1e-10)
+
+
+def test_mixture_comparison_against_a_direct_computation():
+    rng = np.random.default_rng(0)
+    Kv, K, Q, S = 40, 30, 4, 3
+
+    def logp(*shape):
+        x = rng.normal(size=shape + (Q,))
+        return x - np.log(np.exp(x).sum(-1, keepdims=True))
+
+    yv, yt = rng.integers(0, Q, Kv), rng.integers(0, Q, K)
+    rv, rt, bv, bt = logp(S, Kv), logp(S, K), logp(Kv), logp(K)
+    out = names.mixture_comparison(yv, yt, rv, rt, bv, bt)
+    lams = np.linspace(0, 1, 41)
+    for s in range(S):
+        # oracle: the mixture's validation cross-entropy on the grid, probabilities mixed directly
+        nll = [-np.mean(np.log(lam * np.exp(rv[s, np.arange(Kv), yv]) + (1 - lam) * np.exp(bv[np.arange(Kv), yv])))
+               for lam in lams]
+        lam = lams[int(np.argmin(nll))]
+        assert out["mixture"]["lambda_rnn"][s] == pytest.approx(lam)
+        mix = lam * np.exp(rt[s]) + (1 - lam) * np.exp(bt)
+        assert out["mixture"]["test_accuracy"][s] == pytest.approx(np.mean(mix.argmax(1) == yt))
+        assert out["rnn"]["test_accuracy"][s] == pytest.approx(np.mean(rt[s].argmax(1) == yt))
+    assert out["baseline"]["test_accuracy"] == pytest.approx(np.mean(bt.argmax(1) == yt))
+    low, high = out["rnn_minus_baseline_ci95"]
+    diff = np.mean(out["rnn"]["test_accuracy"]) - out["baseline"]["test_accuracy"]
+    assert low <= diff + 1e-12 and diff - 1e-12 <= high
+    with pytest.raises(ValueError, match="logp_rnn_val"):
+        names.mixture_comparison(yv, yt, rv[:, :5], rt, bv, bt)
+
+
+def test_stored_gru_runs_are_complete_and_match_the_defaults(task):
+    folder = names.results_dir()
+    table = json.loads((folder / "gru_runs.json").read_text())
+    cfg = table["config"]
+    assert cfg["steps"] == names.GRU_STEPS and cfg["lr_final"] == names.GRU_LR_FINAL
+    assert cfg["sweep"] == [dict(c) for c in names.GRU_SWEEP] and cfg["seeds"] == list(names.GRU_SEEDS)
+    assert cfg["sweep_seed"] == names.SWEEP_SEED and cfg["data_seed"] == 0
+    assert cfg["model_defaults"] == names.MODEL_DEFAULTS
+    assert cfg["baseline"] == {"ngram_range": list(names.BEST_NGRAM_RANGE), "Cs": list(names.NGRAM_CS)}
+    vals = [row["val_accuracy"] for row in table["sweep"]]
+    assert table["chosen"] == dict(names.GRU_SWEEP[int(np.argmax(vals))])  # chosen on validation
+    assert [run["seed"] for run in table["runs"]] == list(names.GRU_SEEDS)
+    for run in table["runs"]:
+        assert run["steps"] == names.GRU_STEPS and len(run["losses"]) == names.GRU_STEPS
+        assert (folder / run["weights"]).stat().st_size < 2_000_000
+    # the stored weights re-evaluated give the stored accuracy (first seed, test names)
+    model = names.load_classifier(task, folder / table["runs"][0]["weights"], **names.gru_config(table))
+    acc = names.accuracy(task.labels[task.test], names.class_log_probs(model, task, task.test).argmax(1))
+    assert abs(acc - table["runs"][0]["test_accuracy"]) <= 1 / len(task.test) + 1e-12
+    assert table["comparison"]["seeds"] == len(names.GRU_SEEDS)

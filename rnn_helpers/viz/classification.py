@@ -103,7 +103,7 @@ def training_figure(losses: Sequence[Any], evals: Sequence[Any], *, log_q: float
     - log_q: Float, the loss of a uniform guess (drawn as a dashed line)
     - references: label -> (validation accuracy, colour, line style), e.g. baselines
     - best_steps: Optional S integers, the kept checkpoint of each seed (marked)
-    - smooth: Window of the moving mean
+    - smooth: Window of the moving mean (at most the shortest run)
     - model: Name in the legends
 
     Returns:
@@ -114,8 +114,8 @@ def training_figure(losses: Sequence[Any], evals: Sequence[Any], *, log_q: float
     if len(losses) != len(evals) or len(losses) == 0:
         raise ValueError(f"evals: expected one sequence per seed like losses ({len(losses)}), got {len(evals)}")
     fig, (ax_l, ax_a) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+    smooth = max(1, min(int(smooth), min(len(loss) for loss in losses)))
     kernel = np.ones(smooth) / smooth
-    lows = []
     for s, (loss, ev) in enumerate(zip(losses, evals)):
         loss = np.asarray(loss, dtype=float)
         label = f"{model}, {len(losses)} seeds" if s == 0 else None
@@ -123,7 +123,6 @@ def training_figure(losses: Sequence[Any], evals: Sequence[Any], *, log_q: float
                   lw=1.2, alpha=0.7, label=label)
         steps, acc = np.asarray(ev, dtype=float).T
         ax_a.plot(steps, 100 * acc, marker=".", color="C3", lw=1, alpha=0.8, label=label)
-        lows.append(acc.min())
         if best_steps is not None:
             ax_a.plot([best_steps[s]], [100 * acc[list(steps).index(best_steps[s])]], "k|", ms=12,
                       label="kept checkpoint" if s == 0 else None)
