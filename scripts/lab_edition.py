@@ -34,6 +34,10 @@ of every chapter (default: all of ``_toc.yml``) in which
 Students open and edit these copies (``make lab`` writes them into ``lab/``,
 which git ignores, and keeps a copy that is already there; ``--force``
 rewrites it); the chapters in ``chapters/`` stay the source.
+
+One file, though over 400 lines: the numbering pass and the rewriting pass
+read the same Markdown with the same fence splitter and label tables, and
+``scripts/make_classroom.py`` can import it as one module.
 """
 
 from __future__ import annotations
