@@ -96,7 +96,7 @@ LARGE_BUDGET = 120.0
 
 @dataclass(frozen=True)
 class Config:
-    """Settings of the neural model and its training (defaults: the chapter's)."""
+    """Settings of the neural model and its training (defaults: the short-budget model)."""
 
     cell: str = "lstm"  # "lstm" or "gru"
     embed: int = 32  # embedding size E
