@@ -49,6 +49,7 @@ def test_stored_ch6_runs_match_chapter_6s_grid():
     assert {(t, T) for t, _, T in grid["config"]["cells"]} == {tuple(x) for x in cfg["settings"]}
     for key, value in grid["config"]["recipe"].items():  # the same recipe as the grid
         assert cfg["recipe"][key] == value, key
+    assert cfg.get("task_recipes", {}) == grid["config"].get("task_recipes", {})
     for r in data["runs"]:
         assert r["stopped"] in ("steps", "target")
     assert data["summary"] == normalised(mx.summarise(data["runs"]))
@@ -97,7 +98,10 @@ def test_the_command_defaults_are_the_configs(monkeypatch, tmp_path):
     for (cells, settings, seeds, kwargs), config in zip(calls["tasks"],
                                                         (mx.TASKS_CONFIG, mx.CH6_CONFIG)):
         assert (cells, settings, seeds) == (config["cells"], config["settings"], config["seeds"])
-        assert set(kwargs) == {"log"}  # no recipe override: run_tasks uses TASKS_CONFIG["recipe"]
+        # no recipe override: run_tasks uses TASKS_CONFIG["recipe"]; chapter 6's
+        # grid adds its per-task changes (the copy task's step budget)
+        assert set(kwargs) - {"task_recipes"} == {"log"}
+        assert kwargs.get("task_recipes", {}) == config.get("task_recipes", {})
     lengths, models, threads, kwargs = calls["timing"]
     assert (lengths, models, threads) == (mx.TIMING_CONFIG["lengths"], mx.TIMING_CONFIG["models"],
                                           mx.TIMING_CONFIG["threads"])
