@@ -124,6 +124,7 @@ def _expected_counts():
 
 @pytest.mark.timeout(600)  # about a minute on a quiet machine
 def test_chapter_renders_in_jupyterlab(lab):
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     base, token, folder = lab
@@ -181,8 +182,18 @@ def test_chapter_renders_in_jupyterlab(lab):
             '.jp-Cell .jp-InputPlaceholder')].map(x => x.textContent)""")
 
 
-        solution = page.locator(".jp-MarkdownCell details").first
-        solution.scroll_into_view_if_needed()
+        # the screenshot shows the first folded solution; a Markdown cell that
+        # re-renders (a glued value arriving) replaces its element, so the
+        # locator is resolved again until the scroll lands on an attached one
+        for attempt in range(6):
+            try:
+                page.locator(".jp-MarkdownCell details").first \
+                    .scroll_into_view_if_needed(timeout=10_000)
+                break
+            except PlaywrightError:
+                if attempt == 5:
+                    raise
+                time.sleep(1)
         page.screenshot(path=str(ARTIFACTS / "lab-chapter-01.png"))
         browser.close()
 
