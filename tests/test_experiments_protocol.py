@@ -1,6 +1,7 @@
 """rnn_helpers.experiments.protocol: budget checks, one thread, best-checkpoint training, summaries."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -95,3 +96,19 @@ def test_best_on_validation_keeps_the_first_best():
     assert (model, setting, score) == ("model-1.0", 1.0, 0.8)
     with pytest.raises(ValueError, match="candidates"):
         protocol.best_on_validation([], lambda c: (c, 0.0))
+
+
+def test_run_log_prints_and_writes_each_line_at_once(tmp_path, capsys):
+    path = tmp_path / "run.log"
+    with protocol.run_log(path, "header", timestamps=False) as log:
+        log("first")
+        assert path.read_text() == "header\nfirst\n"  # flushed before the end
+    assert capsys.readouterr().out == "first\n"
+    with protocol.run_log(path) as log:  # appends, with a timestamp
+        log("second")
+    lines = path.read_text().splitlines()
+    assert lines[:2] == ["header", "first"] and len(lines) == 3
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d second", lines[2])
+    with protocol.run_log(path, "again") as log:  # a first line starts afresh
+        pass
+    assert path.read_text() == "again\n"

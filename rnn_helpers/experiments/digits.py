@@ -56,6 +56,7 @@ from rnn_helpers.experiments.protocol import (
     comparison,
     one_thread,
     require_step_budget,
+    run_log,
     train_best,
 )
 from rnn_helpers.models.training import set_seed
@@ -610,18 +611,11 @@ def _main(argv: Optional[Sequence[str]] = None) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.what == "losses":
-        log_path = out / "loss_tuning.log"
-        log_path.write_text("python -m rnn_helpers.experiments.digits losses (one torch thread)\n")
-
-        def log(line):
-            print(line, flush=True)
-            with log_path.open("a") as f:
-                f.write(line + "\n")
-
-        with one_thread():
+        header = "python -m rnn_helpers.experiments.digits losses (one torch thread)"
+        with run_log(out / "loss_tuning.log", header, timestamps=False) as log, one_thread():
             table = tune_losses(log=log)
-        (out / "loss_tuning.json").write_text(json.dumps(table, indent=1) + "\n")
-        log(json.dumps({"tuned_lr": table["tuned_lr"], "comparison": table["comparison"]}))
+            (out / "loss_tuning.json").write_text(json.dumps(table, indent=1) + "\n")
+            log(json.dumps({"tuned_lr": table["tuned_lr"], "comparison": table["comparison"]}))
         return
     with one_thread():
         table = {"config": {"seeds": list(SPLIT_SEEDS), "fractions": [0.6, 0.2, 0.2]},

@@ -46,7 +46,7 @@ import torch.nn.functional as F
 from rnn_helpers.argcheck import check_int
 from rnn_helpers.data.corpus import CharCorpus, load_corpus, window_batch_fn
 from rnn_helpers.experiments.language_model import CharLM
-from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread
+from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread, run_log
 from rnn_helpers.experiments.protocol import results_dir as protocol_results_dir
 from rnn_helpers.models.training import train
 
@@ -365,14 +365,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 "--seconds S` for a short run that prints its metrics)")
     out = Path(args.out or results_dir())
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "gates.log", "a") as log_file:
-
-        def log(text: str) -> None:
-            line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}"
-            print(line, flush=True)
-            log_file.write(line + "\n")
-            log_file.flush()
-
+    with run_log(out / "gates.log") as log:
         log(f"start: {' '.join(sys.argv[1:] if argv is None else argv)}")
         model, record = train_gates(log=log)
         path = save_gates(model, record, out)

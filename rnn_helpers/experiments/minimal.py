@@ -67,7 +67,7 @@ import torch.nn.functional as F
 
 from rnn_helpers.data import tasks
 from rnn_helpers.experiments import showdown
-from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread
+from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread, run_log
 from rnn_helpers.experiments.showdown import wilson_interval  # one home, re-exported
 from rnn_helpers.models.training import train
 from rnn_helpers.torch_rnn import GRU as CourseGRU
@@ -674,15 +674,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         settings.append((task, int(T)))
     out = args.out or results_dir()
     out.mkdir(parents=True, exist_ok=True)
-    log_file = open(out / "minimal.log", "a")
-
-    def log(text: str) -> None:
-        line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}"
-        print(line, flush=True)
-        log_file.write(line + "\n")
-        log_file.flush()
-
-    try:
+    with run_log(out / "minimal.log") as log:
         log(f"start: {' '.join(sys.argv[1:] if argv is None else argv)}")
         if args.part in ("tasks", "all"):
             recipe = {"max_steps": args.max_steps} if args.max_steps != RECIPE["max_steps"] else {}
@@ -700,8 +692,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             data = run_timing(args.lengths, args.models, args.threads, repeats=args.repeats, log=log)
             path = _write(out, "timing", data)
             log(f"timing: slopes {data['slopes']}, {data['cpu_seconds']:.0f} s CPU -> {path.name}")
-    finally:
-        log_file.close()
     return 0
 
 

@@ -75,6 +75,7 @@ from rnn_helpers.experiments.protocol import (
     comparison,
     one_thread,
     require_step_budget,
+    run_log,
     train_best,
 )
 from rnn_helpers.models.training import TrainResult, set_seed
@@ -880,15 +881,8 @@ def _main(argv: Optional[Sequence[str]] = None) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.what == "gru":
-        log_path = out / "gru_runs.log"
-        log_path.write_text("python -m rnn_helpers.experiments.names gru (one torch thread)\n")
-
-        def log(line):
-            print(line, flush=True)
-            with log_path.open("a") as f:
-                f.write(line + "\n")
-
-        with one_thread():
+        header = "python -m rnn_helpers.experiments.names gru (one torch thread)"
+        with run_log(out / "gru_runs.log", header, timestamps=False) as log, one_thread():
             gru_runs(out, jobs=args.jobs, log=log)
         return
     with one_thread():

@@ -22,12 +22,14 @@ The helpers here keep those modules short and alike:
 - :func:`best_on_validation`: fit candidate models, keep the one with the
   best validation score.
 - :func:`comparison`: the summary's format.
+- :func:`run_log`: the log file of a stored run, each line also printed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
@@ -38,7 +40,7 @@ from rnn_helpers.argcheck import check_choice, check_float, check_int
 from rnn_helpers.models.training import TrainResult, train
 
 __all__ = ["check_budget", "one_thread", "train_best", "require_step_budget",
-           "best_on_validation", "comparison", "results_dir"]
+           "best_on_validation", "comparison", "results_dir", "run_log"]
 
 
 def check_budget(seconds: Any, seed: Any = 0) -> Tuple[float, int]:
@@ -75,6 +77,35 @@ def one_thread():
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def run_log(path: Any, first_line: Optional[str] = None, timestamps: bool = True):
+    """
+    The log of a command that stores runs: each line is printed and written.
+
+    Inputs:
+    - path: the log file (its folder must exist).
+    - first_line: if given, the file is started afresh with this line;
+      otherwise lines are appended to what it holds.
+    - timestamps: prefix each line with the local date and time.
+
+    Yields:
+    - log(text): prints ``text`` and appends it to the file at once (a long
+      run's log can be read while it runs).
+    """
+    path = Path(path)
+    if first_line is not None:
+        path.write_text(str(first_line) + "\n")
+    with path.open("a") as file:
+
+        def log(text: Any) -> None:
+            line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}" if timestamps else str(text)
+            print(line, flush=True)
+            file.write(line + "\n")
+            file.flush()
+
+        yield log
 
 
 def train_best(model: torch.nn.Module, batch_fn: Callable, loss_fn: Callable,

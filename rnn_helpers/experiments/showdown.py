@@ -80,7 +80,7 @@ import torch.nn.functional as F
 from rnn_helpers.argcheck import check_choice, check_float, check_int
 from rnn_helpers.data import tasks
 from rnn_helpers.experiments.protocol import results_dir as protocol_results_dir
-from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread
+from rnn_helpers.experiments.protocol import check_budget, comparison, one_thread, run_log
 from rnn_helpers.models.training import train
 
 __all__ = [
@@ -992,14 +992,7 @@ def _stored_as_partial(out: Path) -> int:
 def _main_grid(n_seeds: int, jobs: int, out: Optional[Path], argv) -> int:
     out = Path(out or results_dir())
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "showdown.log", "a") as log_file:
-
-        def log(text: str) -> None:
-            line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}"
-            print(line, flush=True)
-            log_file.write(line + "\n")
-            log_file.flush()
-
+    with run_log(out / "showdown.log") as log:
         log(f"start: {' '.join(sys.argv[1:] if argv is None else argv)}")
         reused = _stored_as_partial(out)
         if reused:
