@@ -146,7 +146,13 @@ def test_recipe_is_showdowns_and_nothing_is_left_out():
 # ---------------------------------------------------------------- a tiny run
 
 
-def test_tiny_run_end_to_end(tmp_path):
+def test_tiny_run_end_to_end(tmp_path, monkeypatch):
+    # chapter 6's part with a one-run grid: its real grid (two cells, every
+    # setting, ten seeds, the copy task's own step budget) is what
+    # test_the_command_defaults_are_the_configs checks is passed on
+    tiny_ch6 = {**mx.CH6_CONFIG, "cells": ["mingru"], "settings": [("adding", 6)],
+                "seeds": [0], "task_recipes": {}}
+    monkeypatch.setattr(mx, "CH6_CONFIG", tiny_ch6)
     assert mx.main(["all", "--out", str(tmp_path), "--cells", "mingru", "gru",
                     "--settings", "adding:6", "copy:2", "--seeds", "0", "--max-steps", "3",
                     "--lengths", "4", "8", "--models", "mingru_scan", "nn_gru",
@@ -156,6 +162,7 @@ def test_tiny_run_end_to_end(tmp_path):
     assert {r["cell"] for r in tasks_data["runs"]} == {"mingru", "gru"}
     timing_data = mx.load_results("timing", tmp_path)
     assert len(timing_data["rows"]) == 4
+    assert len(mx.load_results("ch6", tmp_path)["runs"]) == 1
     assert (tmp_path / "minimal.log").read_text().count("\n") >= 8
     with pytest.raises(SystemExit):
         mx.main(["tasks", "--out", str(tmp_path), "--settings", "adding"])

@@ -52,7 +52,7 @@ import math
 import time
 from pathlib import Path
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -278,17 +278,26 @@ def predict(model: torch.nn.Module, task: NamesTask, idx: np.ndarray, pooling: O
     Returns:
     - pred: Integer array of shape (K,)
     """
+    return _in_batches(model, task, idx, batch_size,
+                       lambda ids, lengths: model(ids, lengths, pooling).argmax(dim=-1))  # (K,)
+
+
+def _in_batches(model: torch.nn.Module, task: NamesTask, idx: np.ndarray,
+                batch_size: Optional[int], out: Callable) -> np.ndarray:
+    """``out(ids, lengths)`` for the names at ``idx``, ``batch_size`` at a time
+    (all at once if None), in eval mode without gradients; the model's mode
+    is restored. Returns the outputs as one array, concatenated along axis 0."""
     idx = np.asarray(idx)
     batch_size = batch_size or len(idx)
     was_training = model.training
     model.eval()
-    preds = []
+    parts = []
     with torch.no_grad():
         for start in range(0, len(idx), batch_size):
             ids, lengths, _ = padded_batch(task, idx[start:start + batch_size])
-            preds.append(model(ids, lengths, pooling).argmax(dim=-1).numpy())  # (K,)
+            parts.append(out(ids, lengths).numpy())
     model.train(was_training)
-    return np.concatenate(preds)
+    return np.concatenate(parts)
 
 
 def train_classifier(task: NamesTask, *, steps: int, seconds: float, seed: int = 0,
@@ -472,16 +481,8 @@ def class_log_probs(model: torch.nn.Module, task: NamesTask, idx: np.ndarray,
     Returns:
     - logp: float64 array of shape (K, Q), log-softmax of the logits
     """
-    idx = np.asarray(idx)
-    was_training = model.training
-    model.eval()
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(idx), batch_size):
-            ids, lengths, _ = padded_batch(task, idx[start:start + batch_size])
-            out.append(torch.log_softmax(model(ids, lengths).double(), dim=-1).numpy())  # (k, Q)
-    model.train(was_training)
-    return np.concatenate(out)
+    return _in_batches(model, task, idx, batch_size,
+                       lambda ids, lengths: torch.log_softmax(model(ids, lengths).double(), dim=-1))
 
 
 def save_weights(model: torch.nn.Module, path: Any) -> None:
