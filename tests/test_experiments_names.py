@@ -63,6 +63,19 @@ def test_tiny_experiment(task):
     low, high = metrics["rnn_minus_bigrams_ci95"]
     assert low <= high
     assert art["pred_rnn"].shape == (len(task.test),)
+    # split 0: the stored 1-4-gram baseline, whose accuracy is the stored table's
+    table = json.loads((names.results_dir() / "ngram_baselines.json").read_text())
+    ng = metrics["baseline_ngrams_1_4"]
+    assert ng["test_accuracy"] == pytest.approx(table["results"]["1-4"]["test_accuracy"])
+    assert ng["test_macro_f1"] == pytest.approx(table["results"]["1-4"]["test_macro_f1"])
+    low, high = metrics["rnn_minus_ngrams_1_4_ci95"]
+    assert low <= metrics["rnn"]["test_accuracy"] - ng["test_accuracy"] <= high
+    line = names.summary(metrics)
+    assert line["baseline"] == {"name": ng["model"], "value": ng["test_accuracy"]}
+    assert line["difference_ci95"] == [low, high]
+    # another split has no stored baseline: the run's own bigram regression
+    other = {k: v for k, v in metrics.items() if "ngrams_1_4" not in k}
+    assert names.summary(other)["baseline"]["name"] == metrics["baseline_bag_of_bigrams"]["model"]
 
 
 def test_training_is_reproducible(task):
