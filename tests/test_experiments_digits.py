@@ -106,18 +106,26 @@ def test_pixel_baselines(task):
     x, xt = flat[task.test[:50]], flat[task.train]
     d = ((x[:, None, :] - xt[None, :, :]) ** 2).sum(-1)
     np.testing.assert_array_equal(knn.predict(x), task.labels[task.train][d.argmin(1)])
-    acc = digits.baselines_over_splits([0, 1])
-    assert set(acc) == {"logistic", "svm", "1nn"} and all(len(v) == 2 for v in acc.values())
+    acc = digits.accuracy_over_splits([0, 1], lstm_steps=3)
+    assert set(acc) == {"logistic", "svm", "1nn", "lstm"} and all(len(v) == 2 for v in acc.values())
     assert acc["logistic"][0] != acc["logistic"][1] or acc["svm"][0] != acc["svm"][1]  # new splits
+    # the LSTM of split 0 is train_reader's with that split's seed
+    model = digits.train_reader(task, steps=3, seconds=60, seed=0)[0]
+    y = task.labels[task.test]
+    assert acc["lstm"][0] == np.mean(digits.predict(model, task, task.test) == y)
+    assert set(digits.accuracy_over_splits([0], lstm_steps=0)) == {"logistic", "svm", "1nn"}
+    with pytest.raises(ValueError, match="lstm_steps"):
+        digits.accuracy_over_splits([0], lstm_steps=-1)
 
 
 def test_stored_splits_are_complete_and_match_the_defaults():
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "results" / "digits" / "baselines_over_splits.json"
+    path = Path(__file__).resolve().parents[1] / "results" / "digits" / "splits.json"
     table = json.loads(path.read_text())
-    assert table["config"] == {"seeds": list(digits.SPLIT_SEEDS), "fractions": [0.6, 0.2, 0.2]}
-    assert set(table["test_accuracy"]) == {"logistic", "svm", "1nn"}
+    assert table["config"] == {"seeds": list(digits.SPLIT_SEEDS), "fractions": [0.6, 0.2, 0.2],
+                               "lstm_steps": digits.SPLIT_STEPS}
+    assert set(table["test_accuracy"]) == {"logistic", "svm", "1nn", "lstm"}
     for values in table["test_accuracy"].values():
         assert len(values) == len(digits.SPLIT_SEEDS) and all(0.9 < v <= 1.0 for v in values)
 

@@ -166,3 +166,22 @@ def test_diebold_mariano_small_sample_by_hand(h):
     # the half-width is the t quantile times the corrected standard error
     half = student_t.ppf(0.975, n - 1) * abs(mean / expected)
     assert high - mean == pytest.approx(half, rel=1e-10)
+
+
+def test_resampled_t_interval_is_nadeau_bengios_corrected_t():
+    from scipy import stats
+
+    d = np.array([0.01, -0.02, 0.03, 0.0, 0.015, 0.02, -0.005, 0.01])
+    low, high = metrics.resampled_t_interval(d, n_train=1078, n_test=359)
+    # scipy's t interval with the corrected standard error
+    se = math.sqrt((1 / len(d) + 359 / 1078) * np.var(d, ddof=1))
+    ref = stats.t.interval(0.95, df=len(d) - 1, loc=d.mean(), scale=se)
+    assert (low, high) == pytest.approx(ref, rel=1e-12)
+    # wider than the plain t interval, which ignores that the splits overlap
+    plain = stats.t.interval(0.95, df=len(d) - 1, loc=d.mean(), scale=stats.sem(d))
+    assert low < plain[0] and high > plain[1]
+    for bad in ([0.1], [[0.1, 0.2]], [0.1, np.nan]):
+        with pytest.raises(ValueError, match="differences"):
+            metrics.resampled_t_interval(bad, 10, 5)
+    with pytest.raises(ValueError, match="n_test"):
+        metrics.resampled_t_interval(d, 10, 0)

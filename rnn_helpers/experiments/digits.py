@@ -27,8 +27,8 @@ the seeds TUNING_SEEDS, compares the losses at the tuned rates and stores
 against logistic regression;
 ``python -m rnn_helpers.experiments digits --seconds 300``.
 ``python -m rnn_helpers.experiments.digits`` stores the test accuracy of the
-three pixel baselines (logistic regression, RBF-SVM, 1-NN) on the stratified
-splits of seeds ``SPLIT_SEEDS`` in ``results/digits/baselines_over_splits.json``.
+LSTM and the three pixel baselines (logistic regression, RBF-SVM, 1-NN) on
+the stratified splits of seeds ``SPLIT_SEEDS`` in ``results/digits/splits.json``.
 
 Why one module of over 400 lines: the split, the reader, its training, the
 baselines over repeated splits and the loss comparison are one experiment on
@@ -46,7 +46,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from rnn_helpers.argcheck import check_choice
+from rnn_helpers.argcheck import check_choice, check_int
 from rnn_helpers.data.names import stratified_split
 from rnn_helpers.experiments.metrics import accuracy, confusion_matrix, macro_f1, paired_bootstrap
 from rnn_helpers.experiments.protocol import results_dir as protocol_results_dir
@@ -74,7 +74,8 @@ __all__ = [
     "fit_logistic",
     "fit_svm",
     "fit_nearest_neighbour",
-    "baselines_over_splits",
+    "accuracy_over_splits",
+    "SPLIT_STEPS",
     "COMPARISON_LR",
     "LR_GRID",
     "TUNING_SEEDS",
@@ -318,25 +319,34 @@ def fit_nearest_neighbour(task: DigitsTask):
     return model, accuracy(task.labels[task.val], model.predict(flat[task.val]))
 
 
-#: The seeds of the stored repeated-split table (``results/digits/baselines_over_splits.json``).
+#: The seeds of the stored repeated-split table (``results/digits/splits.json``).
 SPLIT_SEEDS: Tuple[int, ...] = tuple(range(10))
+#: The LSTM's step budget on every split: chapter 8's (its DIGITS_STEPS).
+SPLIT_STEPS = 500
 
 
-def baselines_over_splits(seeds: Sequence[int] = SPLIT_SEEDS) -> Dict[str, list]:
+def accuracy_over_splits(seeds: Sequence[int] = SPLIT_SEEDS,
+                         lstm_steps: int = SPLIT_STEPS) -> Dict[str, list]:
     """
-    Test accuracy of the three pixel baselines on repeated stratified splits.
+    Test accuracy of the LSTM and the three pixel baselines on repeated stratified splits.
 
-    Every seed draws a new stratified 60/20/20 split (:func:`prepare`); each
-    baseline is refitted on its training part, tuned on its validation part
-    and scored on its test part.
+    Every seed draws a new stratified 60/20/20 split (:func:`prepare`); on
+    each, every model is trained on its training part, chosen on its
+    validation part (the baselines' C, the LSTM's best checkpoint) and
+    scored on its test part. The LSTM is :func:`train_reader` with the split's
+    seed and ``lstm_steps`` steps, as chapter 8 trains it on split 0.
 
     Inputs:
     - seeds: Sequence of S non-negative integers
+    - lstm_steps: Non-negative integer; 0 leaves the LSTM out
 
     Returns:
-    - accuracies: dict "logistic", "svm", "1nn" -> list of S test accuracies
+    - accuracies: dict "logistic", "svm", "1nn" (and "lstm") -> list of S test accuracies
     """
+    lstm_steps = check_int("lstm_steps", lstm_steps, 0)
     out: Dict[str, list] = {"logistic": [], "svm": [], "1nn": []}
+    if lstm_steps:
+        out["lstm"] = []
     for seed in seeds:
         task = prepare(int(seed))
         x_test = task.images[task.test].reshape(len(task.test), -1)  # (K, 64)
@@ -344,6 +354,10 @@ def baselines_over_splits(seeds: Sequence[int] = SPLIT_SEEDS) -> Dict[str, list]
         out["logistic"].append(accuracy(y_test, fit_logistic(task)[0].predict(x_test)))
         out["svm"].append(accuracy(y_test, fit_svm(task)[0].predict(x_test)))
         out["1nn"].append(accuracy(y_test, fit_nearest_neighbour(task)[0].predict(x_test)))
+        if lstm_steps:
+            cap = SAFETY_FACTOR * lstm_steps / STEPS_PER_SECOND + 60.0
+            model = train_reader(task, steps=lstm_steps, seconds=cap, seed=int(seed))[0]
+            out["lstm"].append(accuracy(y_test, predict(model, task, task.test)))
     return out
 
 
@@ -597,7 +611,8 @@ def _main(argv: Optional[Sequence[str]] = None) -> None:
     """
     ``python -m rnn_helpers.experiments.digits [splits|losses] [--out results/digits]``.
 
-    ``splits`` (the default) stores the pixel baselines over repeated splits;
+    ``splits`` (the default) stores the LSTM and the pixel baselines over
+    repeated splits (:func:`accuracy_over_splits`, ``splits.json``);
     ``losses`` the learning-rate tuning and comparison of :func:`tune_losses`,
     with its log in ``loss_tuning.log``.
     """
@@ -617,11 +632,15 @@ def _main(argv: Optional[Sequence[str]] = None) -> None:
             (out / "loss_tuning.json").write_text(json.dumps(table, indent=1) + "\n")
             log(json.dumps({"tuned_lr": table["tuned_lr"], "comparison": table["comparison"]}))
         return
-    with one_thread():
-        table = {"config": {"seeds": list(SPLIT_SEEDS), "fractions": [0.6, 0.2, 0.2]},
-                 "test_accuracy": baselines_over_splits(SPLIT_SEEDS)}
-    (out / "baselines_over_splits.json").write_text(json.dumps(table, indent=1) + "\n")
-    print(json.dumps(table, indent=1))
+    header = "python -m rnn_helpers.experiments.digits splits (one torch thread)"
+    with run_log(out / "splits.log", header, timestamps=False) as log, one_thread():
+        start = time.perf_counter()
+        table = {"config": {"seeds": list(SPLIT_SEEDS), "fractions": [0.6, 0.2, 0.2],
+                            "lstm_steps": SPLIT_STEPS},
+                 "test_accuracy": accuracy_over_splits(SPLIT_SEEDS, SPLIT_STEPS)}
+        (out / "splits.json").write_text(json.dumps(table, indent=1) + "\n")
+        log(json.dumps(table["test_accuracy"]))
+        log(f"{time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ which uses them to choose the AR order.
   Harvey-Leybourne-Newbold correction
 - :func:`mae_difference_interval`: the interval of an MAE difference that
   matches the corrected test
+- :func:`resampled_t_interval`: interval of a mean difference over repeated
+  random splits (Nadeau and Bengio's corrected resampled t)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
     "block_bootstrap",
     "diebold_mariano",
     "mae_difference_interval",
+    "resampled_t_interval",
 ]
 
 
@@ -289,3 +292,44 @@ def mae_difference_interval(errors_a: Any, errors_b: Any, horizon: int = 1,
 
     half = student_t.ppf(0.5 + level / 2.0, df=n - 1) * math.sqrt(var / n / _hln_factor(n, h))
     return float(mean - half), float(mean + half)
+
+
+# ----------------------------------------------------------------------------
+# repeated random splits
+# ----------------------------------------------------------------------------
+
+
+def resampled_t_interval(differences: Any, n_train: int, n_test: int,
+                         level: float = 0.95) -> Tuple[float, float]:
+    """
+    Interval of the mean of a score difference measured on J repeated random splits.
+
+    The J splits share most of their examples, so the J differences are
+    positively correlated and the plain t interval (variance s^2 / J) is too
+    narrow. Nadeau and Bengio (2003) replace 1/J by 1/J + n_test/n_train:
+
+        mean(d) +- t_{J-1} quantile * sqrt((1/J + n_test/n_train) * s^2)
+
+    with s^2 the sample variance (ddof 1) of the differences.
+
+    Inputs:
+    - differences: Array of shape (J,), J >= 2, e.g. accuracy(a) - accuracy(b) per split
+    - n_train, n_test: Positive integers, the sizes of every split's training and test parts
+    - level: Float in (0, 1), the coverage
+
+    Returns:
+    - (low, high): Floats, in the units of the differences
+    """
+    d = np.asarray(differences, dtype=np.float64)
+    if d.ndim != 1 or d.size < 2 or not np.all(np.isfinite(d)):
+        raise ValueError(f"differences: expected a finite array of shape (J,) with J >= 2, "
+                         f"got shape {d.shape}")
+    n_train = check_int("n_train", n_train, 1)
+    n_test = check_int("n_test", n_test, 1)
+    level = check_float("level", level, 0.0, 1.0, exclusive=True)
+    from scipy.stats import t as student_t
+
+    J = d.size
+    half = student_t.ppf(0.5 + level / 2.0, df=J - 1) * math.sqrt(
+        (1.0 / J + n_test / n_train) * d.var(ddof=1))
+    return float(d.mean() - half), float(d.mean() + half)
