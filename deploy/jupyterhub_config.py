@@ -3,7 +3,8 @@
 Every student logs in with the class password and gets a JupyterLab server
 of their own, started from the project's ``.venv`` (the course package, its
 kernel and nbgrader with its Assignments panel), in a folder of their own
-with a copy of the chapters. nbgrader's exchange is set up, so the teacher
+with a copy of the chapters in their JupyterLab edition (``make lab``'s:
+rendered text, computed numbers, folded solutions). nbgrader's exchange is set up, so the teacher
 releases, collects and returns assignments with ``nbgrader release_assignment``
 and friends, and students fetch and submit them in JupyterLab.
 
@@ -32,7 +33,6 @@ Kubernetes for more.
 
 import os
 import secrets
-import shutil
 import sys
 from pathlib import Path
 
@@ -103,8 +103,15 @@ c.SimpleLocalProcessSpawner.home_dir_template = str(HOMES / "{username}")
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.notebook_dir = str(HOMES / "{username}")
 c.Spawner.default_url = "/lab"
+sys.path.insert(0, str(ROOT / "scripts"))
+import lab_edition  # noqa: E402  (scripts/lab_edition.py: make lab's conversion)
+
+# the Lab edition's settings (the environment's overrides, and no notebook
+# windowing, so that every Markdown cell renders its computed numbers)
+LAB_SETTINGS = lab_edition.write_settings(STATE)
+c.Spawner.args = [f"--LabApp.app_settings_dir={LAB_SETTINGS}"]
 if os.geteuid() == 0:  # e.g. in a container or CI: Jupyter refuses root otherwise
-    c.Spawner.args = ["--allow-root"]
+    c.Spawner.args.append("--allow-root")
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
@@ -132,7 +139,7 @@ def prepare_home(spawner):
     home = Path(spawner.home_dir)
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "chapters").exists():  # a copy of their own, kept across logins
-        shutil.copytree(ROOT / "chapters", home / "chapters")
+        lab_edition.write_edition(home / "chapters")
     config = home / ".jupyter"
     config.mkdir(exist_ok=True)
     teacher = spawner.user.name in TEACHERS

@@ -153,6 +153,18 @@ def test_a_lesson_on_the_hub(lesson):
         assert nb["type"] == "notebook"
         assert nb["content"]["cells"][0]["source"].splitlines()[0].strip() == title
         assert (lesson["state"] / "home" / name / "chapters" / CHAPTER.name).exists()
+        # it is the JupyterLab edition (make lab's): numbers as {eval}, no glue roles
+        prose = "".join(c["source"] for c in nb["content"]["cells"] if c["cell_type"] == "markdown")
+        assert "{eval}" in prose and "{glue" not in prose and "{numref}" not in prose
+        # and the server runs with the edition's settings: no notebook windowing
+        r = requests.get(f"{user}/lab/api/settings/@jupyterlab/notebook-extension:tracker",
+                         headers=tokens[name], timeout=60)
+        assert r.status_code == 200, r.text[:500]
+        # (an override becomes the schema's default; the user has set nothing)
+        tracker = r.json()
+        mode = tracker["settings"].get("windowingMode",
+                                       tracker["schema"]["properties"]["windowingMode"]["default"])
+        assert mode == "none", tracker["schema"]["properties"]["windowingMode"]
         # the course's kernel (the project's .venv) and nbgrader's extension
         specs = requests.get(f"{user}/api/kernelspecs", headers=tokens[name], timeout=30).json()
         assert "rnn-course" in specs["kernelspecs"]["python3"]["spec"]["display_name"]
