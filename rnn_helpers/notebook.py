@@ -26,6 +26,8 @@ from typing import Any, Optional
 
 import numpy as np
 
+from rnn_helpers.argcheck import check_int
+
 __all__ = [
     "FIGURE_RC",
     "GLUED",
@@ -66,14 +68,6 @@ FIGURE_RC = {
 FIGURE_FORMATS = ("retina",)
 
 
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}: expected an integer >= {low}, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name}: expected an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def _inline_formats(formats) -> bool:
     """Select the inline backend's figure formats, if running in IPython."""
     try:
@@ -109,10 +103,10 @@ def setup(
     Returns:
     - rng: ``np.random.default_rng(seed)``, the chapter's generator
     """
-    seed = _check_int("seed", seed, 0)
-    precision = _check_int("precision", precision, 0)
+    seed = check_int("seed", seed, 0)
+    precision = check_int("precision", precision, 0)
     if threads is not None:
-        threads = _check_int("threads", threads, 1)
+        threads = check_int("threads", threads, 1)
 
     import matplotlib
     import torch
