@@ -530,6 +530,46 @@ def convert_notebook(nb, labels: Labels, cites, number: int):
     return out, ctx.problems
 
 
+def chapter_context(path: Path) -> Context:
+    """The :class:`Context` of one chapter: every chapter's labels (so that a
+    reference to another chapter is numbered), the citations, its number."""
+    numbers = chapter_numbers()
+    return Context(scan_chapters(chapter_paths(), numbers), load_citations(),
+                   numbers.get(_doc(Path(path).resolve()), 0))
+
+
+def convert_prose(nb, ctx: Context):
+    """
+    Only the Markdown of a notebook for jupyterlab-myst; its code is unchanged.
+
+    ``scripts/make_classroom.py`` uses it on an nbgrader source, whose
+    exercises nbgrader itself turns into answer cells (no folding here):
+    every Markdown cell goes through :func:`convert_markdown` and keeps its
+    metadata (nbgrader's), a ``{glue:math}`` directive becomes a collapsed
+    code cell, and the import cell of the inline expressions follows the
+    title. Returns a new notebook.
+    """
+    out = copy.deepcopy(nb)
+    cells = []
+    for cell in out.cells:
+        if cell.cell_type != "markdown":
+            cells.append(cell)
+            continue
+        for n, (kind, text) in enumerate(_split_glue_math(cell.source, ctx)):
+            if kind == "code":
+                new = nbformat.v4.new_code_cell(text)
+                _hide(new)
+            elif n == 0:
+                new, new.source = cell, convert_markdown(text, ctx)
+            else:
+                new = nbformat.v4.new_markdown_cell(convert_markdown(text, ctx))
+            cells.append(new)
+    cells = _after_their_glue(cells)
+    first = 1 if cells and cells[0].cell_type == "markdown" else 0
+    out.cells = cells[:first] + [nbformat.v4.new_code_cell(IMPORT_CELL)] + cells[first:]
+    return out
+
+
 #: JupyterLab settings the edition needs: every cell rendered when the
 #: notebook opens (no windowing), so that jupyterlab-myst knows the inline
 #: expressions of every Markdown cell before "Run All" reaches it (with

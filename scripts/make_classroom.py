@@ -30,7 +30,11 @@ described in ``CONTRIBUTING.md``):
 - the prose of the solution (the markdown cells of the block, or a text-only
   ``{solution}``) becomes a *manually graded answer* worth
   :data:`POINTS_WRITTEN` point, ``YOUR ANSWER HERE`` in the release;
-- every other cell is copied unchanged.
+- every other code cell is copied unchanged, and every Markdown cell's text
+  is written as JupyterLab shows it with jupyterlab-myst
+  (:func:`lab_edition.convert_prose`, the Markdown of ``make lab``'s edition:
+  the chapter's computed numbers as inline expressions, references and
+  citations as the book numbers them).
 
 What nbgrader does not do and this script does: remove the MyST
 ``solution-start``/``solution-end`` markup, merge a solution's cells into one
@@ -54,6 +58,9 @@ from pathlib import Path
 from typing import List, Optional
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lab_edition  # noqa: E402  (scripts/lab_edition.py: the text for JupyterLab)
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_ID = "rnn-course"
@@ -355,6 +362,9 @@ def write_course(course: Path, chapters) -> List[str]:
     for path in chapters:
         name = assignment_name(path)
         src, exercises = source_notebook(nbformat.read(path, as_version=4), name)
+        # its text as JupyterLab (jupyterlab-myst) renders it: the numbers the
+        # chapter computes, references, citations (scripts/lab_edition.py)
+        src = lab_edition.convert_prose(src, lab_edition.chapter_context(path))
         folder = course / "source" / name
         if folder.exists():
             shutil.rmtree(folder)

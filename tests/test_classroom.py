@@ -168,8 +168,18 @@ def test_release_is_the_student_edition(course, path):
             assert body not in text, f"{meta['grade_id']}: solution code released"
     # nbgrader's header first, then the chapter
     assert "Assignment edition" in rel.cells[0].source
-    # every chapter cell outside the exercises is released unchanged
+    # every chapter cell outside the exercises is released: code unchanged,
+    # Markdown as JupyterLab renders it (the Lab edition's text), with no
+    # book markup left that jupyterlab-myst would show as text
     released = {c.source for c in rel.cells}
+    ctx = mc.lab_edition.chapter_context(path)
+    prose = "\n".join(c.source for c in rel.cells if c.cell_type == "markdown")
+    for left in ("{glue", "{numref}", "{cite", "{eq}", "{ref}", "{solution"):
+        assert left not in prose, f"{name}: {left!r} left in the released text"
+    assert "{eval}`glued_text(" in prose
+    # glued_text's import, after nbgrader's header and the chapter's title
+    assert [c.source.startswith("# JupyterLab edition") for c in rel.cells[:3]] == [
+        False, False, True]
     _, exercises = mc.source_notebook(chapter, name)
     in_exercises = {ex.statement for ex in exercises} | {ex.attempt for ex in exercises}
     for cell in chapter.cells:
@@ -179,7 +189,11 @@ def test_release_is_the_student_edition(course, path):
             continue
         if cell.source in {s for ex in exercises for s in ex.code + ex.prose}:
             continue
-        assert cell.source in released, f"{name}: a chapter cell is missing:\n{cell.source[:200]}"
+        shown = (cell.source if cell.cell_type == "code"
+                 else mc.lab_edition.convert_markdown(cell.source.strip("\n"), ctx))
+        if cell.cell_type == "markdown" and "{glue:math}" in cell.source:
+            continue  # split into Markdown and a code cell showing the equation
+        assert shown in released, f"{name}: a chapter cell is missing:\n{cell.source[:200]}"
     # the exercises: statements read-only, tests read-only with points
     cells = _nbgrader_cells(rel)
     assert len(exercises) >= 4
