@@ -60,7 +60,6 @@ Example::
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, Iterable, List, Sequence, Tuple

@@ -155,7 +155,6 @@ def params_from_torch(module: Any):
     import torch.nn as nn
 
     if isinstance(module, (nn.RNN, nn.LSTM, nn.GRU)):
-        name = type(module).__name__
         if module.num_layers != 1 or module.bidirectional:
             # one tuple per layer and direction, torch's order l0, l0_reverse, l1, ...
             from rnn_helpers.numpy_rnn.deep import deep_params_from_torch
@@ -167,7 +166,6 @@ def params_from_torch(module: Any):
             )
         suffix = "_l0"
     elif isinstance(module, (nn.RNNCell, nn.LSTMCell, nn.GRUCell)):
-        name = type(module).__name__
         suffix = ""
     else:
         raise ValueError(

@@ -20,7 +20,7 @@ which the tests replay numerically against the loop.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, List
 
 import numpy as np
 
