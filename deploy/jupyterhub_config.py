@@ -4,9 +4,10 @@ Every student logs in with the class password and gets a JupyterLab server
 of their own, started from the project's ``.venv`` (the course package, its
 kernel and nbgrader with its Assignments panel), in a folder of their own
 with a copy of the chapters in their JupyterLab edition (``make lab``'s:
-rendered text, computed numbers, folded solutions). nbgrader's exchange is set up, so the teacher
-releases, collects and returns assignments with ``nbgrader release_assignment``
-and friends, and students fetch and submit them in JupyterLab.
+rendered text, computed numbers, folded solutions). nbgrader's exchange is
+set up, so the teacher releases, collects and returns assignments with
+``nbgrader release_assignment`` and friends, and students fetch and submit
+them in JupyterLab.
 
 Settings (environment variables; the defaults serve one machine's loopback):
 
@@ -139,7 +140,7 @@ def prepare_home(spawner):
     home = Path(spawner.home_dir)
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "chapters").exists():  # a copy of their own, kept across logins
-        lab_edition.write_edition(home / "chapters")
+        lab_edition.write_edition(home / "chapters", settings=False)  # LAB_SETTINGS serves all
     config = home / ".jupyter"
     config.mkdir(exist_ok=True)
     teacher = spawner.user.name in TEACHERS

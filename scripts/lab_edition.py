@@ -530,12 +530,20 @@ def convert_notebook(nb, labels: Labels, cites, number: int):
     return out, ctx.problems
 
 
-def chapter_context(path: Path) -> Context:
-    """The :class:`Context` of one chapter: every chapter's labels (so that a
-    reference to another chapter is numbered), the citations, its number."""
+def book_labels():
+    """``(numbers, labels, cites)`` of the whole book: the chapter numbers of
+    ``_toc.yml``, one scan of every chapter's labels, the citations. Scan once
+    and pass it to :func:`chapter_context` for each chapter."""
     numbers = chapter_numbers()
-    return Context(scan_chapters(chapter_paths(), numbers), load_citations(),
-                   numbers.get(_doc(Path(path).resolve()), 0))
+    return numbers, scan_chapters(chapter_paths(), numbers), load_citations()
+
+
+def chapter_context(path: Path, book=None) -> Context:
+    """The :class:`Context` of one chapter: every chapter's labels (so that a
+    reference to another chapter is numbered), the citations, its number.
+    ``book`` is :func:`book_labels` (scanned here if not given)."""
+    numbers, labels, cites = book or book_labels()
+    return Context(labels, cites, numbers.get(_doc(Path(path).resolve()), 0))
 
 
 def convert_prose(nb, ctx: Context):
@@ -604,17 +612,16 @@ def chapter_paths(toc_path: Path = TOC) -> List[Path]:
 
 
 def write_edition(out_dir: Path, paths: Optional[List[Path]] = None,
-                  overwrite: bool = True) -> List[Path]:
+                  overwrite: bool = True, settings: bool = True) -> List[Path]:
     """Write the Lab edition of the given chapters (default: all) into out_dir.
 
     Labels are collected over every chapter of ``_toc.yml``, so a reference
     to another chapter is numbered too. With ``overwrite=False`` a notebook
-    that is already there (a student's working copy) is kept. Returns the
-    written paths.
+    that is already there (a student's working copy) is kept. With
+    ``settings`` the JupyterLab settings folder (:func:`write_settings`) is
+    written beside them. Returns the written paths.
     """
-    numbers = chapter_numbers()
-    labels = scan_chapters(chapter_paths(), numbers)
-    cites = load_citations()
+    numbers, labels, cites = book_labels()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -631,7 +638,8 @@ def write_edition(out_dir: Path, paths: Optional[List[Path]] = None,
             print(f"{path.name}: {problem}", file=sys.stderr)
         nbformat.write(lab, target)
         written.append(target)
-    write_settings(out_dir)
+    if settings:
+        write_settings(out_dir)
     return written
 
 

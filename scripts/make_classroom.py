@@ -359,12 +359,13 @@ def write_course(course: Path, chapters) -> List[str]:
     header.cells = [nbformat.v4.new_markdown_cell(HEADER)]
     nbformat.write(header, course / "header.ipynb")
     names = []
+    book = lab_edition.book_labels()  # every chapter's labels, scanned once
     for path in chapters:
         name = assignment_name(path)
         src, exercises = source_notebook(nbformat.read(path, as_version=4), name)
         # its text as JupyterLab (jupyterlab-myst) renders it: the numbers the
         # chapter computes, references, citations (scripts/lab_edition.py)
-        src = lab_edition.convert_prose(src, lab_edition.chapter_context(path))
+        src = lab_edition.convert_prose(src, lab_edition.chapter_context(path, book))
         folder = course / "source" / name
         if folder.exists():
             shutil.rmtree(folder)

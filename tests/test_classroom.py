@@ -152,8 +152,14 @@ def test_every_chapter_is_released(course):
             assert nb.max_score >= 2 * mc.POINTS_AUTO + 4 * mc.POINTS_WRITTEN
 
 
+@pytest.fixture(scope="module")
+def book():
+    """Every chapter's labels and the citations, scanned once (lab_edition)."""
+    return mc.lab_edition.book_labels()
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_release_is_the_student_edition(course, path):
+def test_release_is_the_student_edition(course, book, path):
     name = mc.assignment_name(path)
     chapter = _read(path)
     src = _read(course / "source" / name / f"{name}.ipynb")
@@ -172,7 +178,7 @@ def test_release_is_the_student_edition(course, path):
     # Markdown as JupyterLab renders it (the Lab edition's text), with no
     # book markup left that jupyterlab-myst would show as text
     released = {c.source for c in rel.cells}
-    ctx = mc.lab_edition.chapter_context(path)
+    ctx = mc.lab_edition.chapter_context(path, book)
     prose = "\n".join(c.source for c in rel.cells if c.cell_type == "markdown")
     for left in ("{glue", "{numref}", "{cite", "{eq}", "{ref}", "{solution"):
         assert left not in prose, f"{name}: {left!r} left in the released text"

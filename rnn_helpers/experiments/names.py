@@ -82,6 +82,8 @@ from rnn_helpers.models.training import TrainResult, set_seed
 
 __all__ = [
     "MAX_PER_LANGUAGE",
+    "NGRAM14_FILE",
+    "stored_ngram_log_probs",
     "STEPS_PER_SECOND",
     "SAFETY_FACTOR",
     "MODEL_DEFAULTS",
@@ -465,6 +467,25 @@ GRU_SEEDS: Tuple[int, ...] = (0, 1, 2, 3, 4)
 STORED_RUN_CAP_FACTOR = 100.0
 #: The n-gram range of the strongest cheap baseline (the 1-4-gram row of the n-gram table).
 BEST_NGRAM_RANGE: Tuple[int, int] = (1, 4)
+#: The stored log-probabilities of the 1-4-gram baseline on split 0 (:func:`gru_runs`).
+NGRAM14_FILE = "ngram14_log_probs.npz"
+
+
+def stored_ngram_log_probs(folder: Optional[Path] = None) -> Optional[Dict[str, np.ndarray]]:
+    """
+    The stored 1-4-gram baseline's class log-probabilities on split 0.
+
+    Inputs:
+    - folder: Folder of the stored run (default :func:`results_dir`)
+
+    Returns:
+    - dict "val" (Kv, Q) and "test" (K, Q), float64; None if not stored
+    """
+    path = (Path(folder) if folder is not None else results_dir()) / NGRAM14_FILE
+    if not path.exists():
+        return None
+    stored = np.load(path)
+    return {part: stored[part].astype(np.float64) for part in ("val", "test")}
 
 
 def class_log_probs(model: torch.nn.Module, task: NamesTask, idx: np.ndarray,
@@ -612,10 +633,10 @@ def stored_log_probs(task: NamesTask, folder: Any = None) -> Tuple[Dict[str, Any
     table = json.loads((folder / "gru_runs.json").read_text())
     cfg = gru_config(table)
     models = [load_classifier(task, folder / run["weights"], **cfg) for run in table["runs"]]
-    base = np.load(folder / "ngram14_log_probs.npz")
+    base = stored_ngram_log_probs(folder)
     logp = {"rnn_val": np.stack([class_log_probs(m, task, task.val) for m in models]),
             "rnn_test": np.stack([class_log_probs(m, task, task.test) for m in models]),
-            "base_val": base["val"].astype(np.float64), "base_test": base["test"].astype(np.float64)}
+            "base_val": base["val"], "base_test": base["test"]}
     return table, logp
 
 
@@ -678,7 +699,7 @@ def gru_runs(out: Any, *, steps: int = GRU_STEPS, sweep: Sequence[Dict[str, Any]
         base, C, val_base = fit_bag_of_characters(task, BEST_NGRAM_RANGE, NGRAM_CS)
         probs = {part: np.log(np.clip(base.predict_proba(task.names(getattr(task, part))), 1e-30, None))
                  for part in ("val", "test")}
-        np.savez_compressed(out / "ngram14_log_probs.npz",
+        np.savez_compressed(out / NGRAM14_FILE,
                             **{k: v.astype(np.float32) for k, v in probs.items()})
         log(json.dumps({"baseline": list(BEST_NGRAM_RANGE), "C": C, "val_accuracy": val_base}))
         return C, val_base
@@ -726,7 +747,7 @@ def gru_runs(out: Any, *, steps: int = GRU_STEPS, sweep: Sequence[Dict[str, Any]
         "baseline": {"C": C, "val_accuracy": val_base},
     }
     models = [load_classifier(task, out / r["weights"], **chosen, lr_final=GRU_LR_FINAL) for r in runs]
-    stored = np.load(out / "ngram14_log_probs.npz")
+    stored = stored_ngram_log_probs(out)
     comp = mixture_comparison(task.labels[task.val], task.labels[task.test],
                               np.stack([class_log_probs(m, task, task.val) for m in models]),
                               np.stack([class_log_probs(m, task, task.test) for m in models]),
@@ -816,18 +837,16 @@ def experiment(seconds: float, seed: int = 0, steps: Optional[int] = None,
         "confusion_matrix_rnn": confusion_matrix(y_test, pred_rnn, Q).tolist(),
         "seed": seed,
     }
-    stored = results_dir() / "ngram14_log_probs.npz"
-    if seed == 0 and stored.exists():  # the strongest baseline, stored for split 0
-        logp_test = np.load(stored)["test"]  # (K, Q)
-        if logp_test.shape == (len(y_test), Q):
-            pred_ng = logp_test.argmax(axis=1)
-            low, high = paired_bootstrap(pred_rnn == y_test, pred_ng == y_test, seed=seed)
-            metrics["baseline_ngrams_1_4"] = {
-                "model": "logistic regression on 1-4-gram counts (stored, C chosen on validation)",
-                "test_accuracy": accuracy(y_test, pred_ng),
-                "test_macro_f1": macro_f1(y_test, pred_ng, Q),
-            }
-            metrics["rnn_minus_ngrams_1_4_ci95"] = [low, high]
+    stored = stored_ngram_log_probs() if seed == 0 else None  # stored for split 0 only
+    if stored is not None and stored["test"].shape == (len(y_test), Q):  # the strongest baseline
+        pred_ng = stored["test"].argmax(axis=1)  # (K,)
+        low, high = paired_bootstrap(pred_rnn == y_test, pred_ng == y_test, seed=seed)
+        metrics["baseline_ngrams_1_4"] = {
+            "model": "logistic regression on 1-4-gram counts (stored, C chosen on validation)",
+            "test_accuracy": accuracy(y_test, pred_ng),
+            "test_macro_f1": macro_f1(y_test, pred_ng, Q),
+        }
+        metrics["rnn_minus_ngrams_1_4_ci95"] = [low, high]
     artefacts = {"seconds_total": round(time.perf_counter() - start, 2),
                  "model": model, "task": task, "result": result, "bag1": bag1, "bag2": bag2,
                  "pred_rnn": pred_rnn, "pred_bag1": pred_bag1, "pred_bag2": pred_bag2,
