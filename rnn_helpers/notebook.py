@@ -15,6 +15,7 @@ Every chapter starts with::
 - :func:`glue` stores a value for the prose (``{glue:text}`` in MyST) as a
   plain Python object, so that NumPy and torch scalars print as numbers
   (``0.5``), not as ``np.float64(0.5)``.
+- :func:`word_list` joins words for a glued sentence ("a, b and c").
 
 This is a notebook helper: it imports NumPy and matplotlib, and torch and
 myst-nb only when a function needs them. Importing it has no side effects.
@@ -35,6 +36,7 @@ __all__ = [
     "Shown",
     "setup",
     "glue",
+    "word_list",
     "glued_markdown",
     "glued_math",
     "glued_text",
@@ -141,6 +143,23 @@ def plain(value: Any) -> Any:
         if getattr(value, "ndim", None) == 0:
             return value.item()
     return value
+
+
+def word_list(words) -> str:
+    """
+    Words joined as prose: "a", "a and b", "a, b and c".
+
+    Inputs:
+    - words: non-empty sequence of strings
+
+    Returns:
+    - text: str
+    """
+    words = [str(w) for w in words]
+    if not words:
+        raise ValueError("words: expected at least one word, got none")
+    return words[0] if len(words) == 1 else (
+        ", ".join(words[:-1]) + " and " + words[-1])
 
 
 def glue(key: str, value: Any, display: bool = False) -> None:

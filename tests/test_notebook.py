@@ -251,3 +251,11 @@ def test_glued_text_rejects_a_bad_format(registry):
         nb.glued_text("ch00_x", 3)
     with pytest.raises(ValueError, match="text"):
         nb.Shown(1.0)
+
+
+def test_word_list_joins_like_prose():
+    assert nb.word_list(["a"]) == "a"
+    assert nb.word_list(("a", "b")) == "a and b"
+    assert nb.word_list([1, 2, 3]) == "1, 2 and 3"
+    with pytest.raises(ValueError, match="words"):
+        nb.word_list([])
