@@ -93,18 +93,27 @@ test-unit: $(STAMP)
 # (unit tests, the classroom's grading with each submission executed once,
 # the hub); then the tests that read it (marked `site` by tests/conftest.py:
 # the static site, the browser, the PDF from the build's outputs).
+# The PDF edition is built from the build's outputs right after it (beside
+# the same tests), and tests/test_pdf.py reads it from $(PDF_BUILT).
 # nbval: make test-notebooks.
+PDF_BUILT    := _build/pdf
 PYTEST       := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist worksteal -p no:cacheprovider
 test: $(STAMP) $(NODE_STAMP)
 	@mkdir -p _build
-	@echo "make html (strict; log in _build/html.log) beside: pytest -m 'not site'"
-	@( $(BUILD_HTML) > _build/html.log 2>&1; echo $$? > _build/html.status ) & \
+	@echo "make html (strict; log in _build/html.log), then make pdf (log in $(PDF_BUILT)/build.log), beside: pytest -m 'not site'"
+	@rm -rf $(PDF_BUILT); mkdir -p $(PDF_BUILT)
+	@( $(BUILD_HTML) > _build/html.log 2>&1; echo $$? > _build/html.status; \
+	   if [ "$$(cat _build/html.status)" = 0 ]; then \
+	     PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/build_pdf.py --out $(PDF_BUILT) --site "" \
+	       > $(PDF_BUILT)/build.log 2>&1; \
+	     echo $$? > $(PDF_BUILT)/build.status; fi ) & \
 	start=$$(date +%s); \
 	$(PYTEST) -m "not site" $(PYTEST_ARGS); unit=$$?; \
 	wait; html=$$(cat _build/html.status); tail -n 25 _build/html.log; \
 	echo "tests beside the build and the build: $$(( $$(date +%s) - start )) s"; \
 	if [ "$$html" != 0 ]; then echo "make html failed ($$html): see _build/html.log"; exit 1; fi; \
-	$(PYTEST) -m site $(PYTEST_ARGS); site=$$?; \
+	PDF_BUILT=$(PDF_BUILT) $(PYTEST) -m site $(PYTEST_ARGS); site=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s after set-up"; \
 	for s in $$unit $$site; do case $$s in 0|5) ;; *) exit $$s;; esac; done; \
 	if [ $$unit = 5 ] && [ $$site = 5 ]; then exit 5; fi
 

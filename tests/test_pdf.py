@@ -1,8 +1,9 @@
 """The PDF edition (``make pdf``, scripts/build_pdf.py) builds and reads well.
 
-The book is built with Jupyter Book's LaTeX builder and XeLaTeX into a
-temporary folder (reusing the notebooks' outputs of a ``make html`` that ran
-before, as ``make test`` does). ``pdftotext`` must find every chapter's title
+The book is built with Jupyter Book's LaTeX builder and XeLaTeX, reusing the
+notebooks' outputs of the ``make html`` that ran before: ``make test`` builds
+it into ``$PDF_BUILT`` right after the website, beside the tests that do not
+read the site; run alone, the test builds it into a temporary folder. ``pdftotext`` must find every chapter's title
 and the glossary's Chinese terms, and no ``??`` (LaTeX's mark of an
 unresolved reference, equation or citation). Every explorer is there as the
 static image of its default frame (the ``image/png`` of its output, written
@@ -17,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -70,8 +72,19 @@ def _explorer_images():
 
 @pytest.fixture(scope="module")
 def pdf(tmp_path_factory):
-    out = tmp_path_factory.mktemp("pdf")
-    assert build_pdf.main(["--out", str(out), "--site", ""]) == 0
+    """The PDF that ``make test`` built right after the website (the folder
+    in ``$PDF_BUILT``, with its exit status and log), or one built here."""
+    built = os.environ.get("PDF_BUILT")
+    if built:
+        out = ROOT / built
+        status = out / "build.status"
+        log = out / "build.log"
+        tail = log.read_text()[-3000:] if log.exists() else "(no log)"
+        assert status.exists(), f"make test did not build the PDF: {tail}"
+        assert status.read_text().strip() == "0", f"scripts/build_pdf.py failed:\n{tail}"
+    else:
+        out = tmp_path_factory.mktemp("pdf")
+        assert build_pdf.main(["--out", str(out), "--site", ""]) == 0
     return out / f"{build_pdf.TARGET}.pdf"
 
 
