@@ -33,10 +33,13 @@ help:
 setup: $(STAMP) $(NODE_STAMP)
 
 # pip installs uv (pinned in the lock file), and uv installs the lock file:
-# the same pins, several times faster (parallel downloads, no bytecode
-# compiled at install time). uv does not read pip's configuration, so pip's
-# find-links (PIP_FIND_LINKS or pip.conf: a machine's local wheels, such as
-# torch's CPU build) are handed to it. USE_UV=0 installs with pip alone.
+# the same pins, several times faster (parallel downloads). Bytecode is
+# compiled at install time (--compile-bytecode, as pip does): where
+# PYTHONDONTWRITEBYTECODE is set, as on the course machines, Python would
+# otherwise compile torch and the rest from source in every process (3 s more
+# for every notebook kernel, 2 s for every nbgrader command). uv does not read
+# pip's configuration, so pip's find-links (PIP_FIND_LINKS or pip.conf: a
+# machine's local wheels, such as torch's CPU build) are handed to it. USE_UV=0 installs with pip alone.
 USE_UV       ?= 1
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
@@ -49,8 +52,8 @@ $(STAMP): constraints.txt pyproject.toml
 	@if [ "$(USE_UV)" = 1 ]; then \
 	  links="$${PIP_FIND_LINKS:-$$($(BIN)/python -m pip config get global.find-links 2>/dev/null)}"; \
 	  flags=""; for link in $$links; do flags="$$flags --find-links $$link"; done; \
-	  echo "$(BIN)/uv pip install -c constraints.txt$$flags --no-build-isolation -e '.[data,book,test,lab]'"; \
-	  $(BIN)/uv pip install --python $(BIN)/python -q -c constraints.txt $$flags \
+	  echo "$(BIN)/uv pip install -c constraints.txt$$flags --compile-bytecode --no-build-isolation -e '.[data,book,test,lab]'"; \
+	  $(BIN)/uv pip install --python $(BIN)/python -q -c constraints.txt $$flags --compile-bytecode \
 	    --no-build-isolation -e '.[data,book,test,lab]' \
 	  || { echo "uv failed: installing with pip"; \
 	       $(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation -e '.[data,book,test,lab]'; }; \
