@@ -14,6 +14,10 @@ BUILD        := _build/html
 JB_FLAGS     := -W -n --keep-going
 PYTEST_ARGS  ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# The project's own modules and pytest's rewritten test modules are compiled
+# once and kept (in __pycache__, ignored by git) instead of in every process,
+# also where the environment says PYTHONDONTWRITEBYTECODE.
+unexport PYTHONDONTWRITEBYTECODE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help setup book html serve test test-unit test-notebooks lab bench student classroom hub pdf clean distclean
@@ -100,7 +104,7 @@ test-unit: $(STAMP)
 # the same tests), and tests/test_pdf.py reads it from $(PDF_BUILT).
 # nbval: make test-notebooks.
 PDF_BUILT    := _build/pdf
-PYTEST       := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist worksteal -p no:cacheprovider
+PYTEST       := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist worksteal -p no:cacheprovider --durations=12
 test: $(STAMP) $(NODE_STAMP)
 	@mkdir -p _build
 	@echo "make html (strict; log in _build/html.log), then make pdf (log in $(PDF_BUILT)/build.log), beside: pytest -m 'not site'"

@@ -5,6 +5,7 @@ Needs ``_build/html`` (``make test`` builds it before running pytest).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from urllib.parse import urlparse
@@ -21,7 +22,9 @@ MAX_PAGE_BYTES = 3 * 1024 * 1024
 PAGES = toc_pages()
 
 
+@functools.lru_cache(maxsize=None)
 def _soup(page: str) -> BeautifulSoup:
+    """The built page, parsed once per test process (callers do not change it)."""
     return BeautifulSoup((SITE / page).read_text(encoding="utf-8"), "html.parser")
 
 
