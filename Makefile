@@ -14,9 +14,12 @@ BUILD        := _build/html
 JB_FLAGS     := -W -n --keep-going
 PYTEST_ARGS  ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-# The project's own modules and pytest's rewritten test modules are compiled
-# once and kept (in __pycache__, ignored by git) instead of in every process,
-# also where the environment says PYTHONDONTWRITEBYTECODE.
+# Modules are compiled once and the bytecode kept (__pycache__, ignored by
+# git), also where the environment sets PYTHONDONTWRITEBYTECODE, as on the
+# course machines: there, with no .pyc in .venv, every Python process compiled
+# torch, matplotlib, nbformat and the rest from source (3 s more for every
+# notebook kernel, 2.4 s for every nbgrader command, and pytest rewrote every
+# test module in every worker).
 unexport PYTHONDONTWRITEBYTECODE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
@@ -37,11 +40,9 @@ help:
 setup: $(STAMP) $(NODE_STAMP)
 
 # pip installs uv (pinned in the lock file), and uv installs the lock file:
-# the same pins, several times faster (parallel downloads). Bytecode is
-# compiled at install time (--compile-bytecode, as pip does): where
-# PYTHONDONTWRITEBYTECODE is set, as on the course machines, Python would
-# otherwise compile torch and the rest from source in every process (3 s more
-# for every notebook kernel, 2 s for every nbgrader command). uv does not read
+# the same pins, several times faster (parallel downloads, no bytecode
+# compiled at install time: what is imported is compiled once, at its first
+# import, since make unexports PYTHONDONTWRITEBYTECODE). uv does not read
 # pip's configuration, so pip's find-links (PIP_FIND_LINKS or pip.conf: a
 # machine's local wheels, such as torch's CPU build) are handed to it. USE_UV=0 installs with pip alone.
 USE_UV       ?= 1
@@ -56,8 +57,8 @@ $(STAMP): constraints.txt pyproject.toml
 	@if [ "$(USE_UV)" = 1 ]; then \
 	  links="$${PIP_FIND_LINKS:-$$($(BIN)/python -m pip config get global.find-links 2>/dev/null)}"; \
 	  flags=""; for link in $$links; do flags="$$flags --find-links $$link"; done; \
-	  echo "$(BIN)/uv pip install -c constraints.txt$$flags --compile-bytecode --no-build-isolation -e '.[data,book,test,lab]'"; \
-	  $(BIN)/uv pip install --python $(BIN)/python -q -c constraints.txt $$flags --compile-bytecode \
+	  echo "$(BIN)/uv pip install -c constraints.txt$$flags --no-build-isolation -e '.[data,book,test,lab]'"; \
+	  $(BIN)/uv pip install --python $(BIN)/python -q -c constraints.txt $$flags \
 	    --no-build-isolation -e '.[data,book,test,lab]' \
 	  || { echo "uv failed: installing with pip"; \
 	       $(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation -e '.[data,book,test,lab]'; }; \
