@@ -22,7 +22,7 @@ MAX_PAGE_BYTES = 3 * 1024 * 1024
 PAGES = toc_pages()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _soup(page: str) -> BeautifulSoup:
     """The built page, parsed once per test process (callers do not change it)."""
     return BeautifulSoup((SITE / page).read_text(encoding="utf-8"), "html.parser")
