@@ -44,7 +44,8 @@ setup: $(STAMP) $(NODE_STAMP)
 # compiled at install time: what is imported is compiled once, at its first
 # import, since make unexports PYTHONDONTWRITEBYTECODE). uv does not read
 # pip's configuration, so pip's find-links (PIP_FIND_LINKS or pip.conf: a
-# machine's local wheels, such as torch's CPU build) are handed to it. USE_UV=0 installs with pip alone.
+# machine's local wheels, such as torch's CPU build) are handed to it.
+# USE_UV=0 installs with pip alone.
 USE_UV       ?= 1
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
@@ -99,10 +100,9 @@ test-unit: $(STAMP)
 # there, and an error fails it). It runs one notebook at a time, about one
 # core, so the tests that do not read the site run beside it on both cores
 # (unit tests, the classroom's grading with each submission executed once,
-# the hub); then the tests that read it (marked `site` by tests/conftest.py:
-# the static site, the browser, the PDF from the build's outputs).
-# The PDF edition is built from the build's outputs right after it (beside
-# the same tests), and tests/test_pdf.py reads it from $(PDF_BUILT).
+# the hub), and the PDF edition is built from the build's outputs right
+# after it; then the tests that read them (marked `site` by tests/conftest.py:
+# the static site, the browser, and tests/test_pdf.py on $(PDF_BUILT)).
 # nbval: make test-notebooks.
 PDF_BUILT    := _build/pdf
 PYTEST       := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist worksteal -p no:cacheprovider --durations=12
