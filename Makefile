@@ -105,6 +105,7 @@ test-unit: $(STAMP)
 # the static site, the browser, and tests/test_pdf.py on $(PDF_BUILT)).
 # nbval: make test-notebooks.
 PDF_BUILT    := _build/pdf
+BUILD_PDF    := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/build_pdf.py
 PYTEST       := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist worksteal -p no:cacheprovider --durations=12
 test: $(STAMP) $(NODE_STAMP)
 	@mkdir -p _build
@@ -112,8 +113,7 @@ test: $(STAMP) $(NODE_STAMP)
 	@rm -rf $(PDF_BUILT); mkdir -p $(PDF_BUILT)
 	@( $(BUILD_HTML) > _build/html.log 2>&1; echo $$? > _build/html.status; \
 	   if [ "$$(cat _build/html.status)" = 0 ]; then \
-	     PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/build_pdf.py --out $(PDF_BUILT) --site "" \
-	       > $(PDF_BUILT)/build.log 2>&1; \
+	     $(BUILD_PDF) --out $(PDF_BUILT) --site "" > $(PDF_BUILT)/build.log 2>&1; \
 	     echo $$? > $(PDF_BUILT)/build.status; fi ) & \
 	start=$$(date +%s); \
 	$(PYTEST) -m "not site" $(PYTEST_ARGS); unit=$$?; \
@@ -161,7 +161,7 @@ hub: $(STAMP) $(NODE_STAMP)
 # The PDF edition (XeLaTeX; Debian packages in .ci/run). Reuses the outputs of
 # the last `make html` where the notebooks did not change since.
 pdf: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/build_pdf.py --out _build/pdf
+	$(BUILD_PDF) --out $(PDF_BUILT)
 
 clean:
 	rm -rf _build .pytest_cache student

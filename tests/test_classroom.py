@@ -20,9 +20,10 @@ takes the place of one stub, so every other test still grades the release
 as handed out, and the stub it replaces is built and graded like the
 others), while the worked solutions, which must earn every point, are the
 other. The untouched release is executed by ``nbgrader validate`` on one
-chapter, the first (the shortest to run). The chapters are graded one test per chapter so that pytest-xdist
-(``-n 2``) grades two at a time; each worker makes its own course folder
-and gradebook.
+chapter, the first (the shortest to run). The chapters are graded one test
+per chapter so that pytest-xdist (``-n 2``) grades two at a time; the
+chapters are released once per run, and each worker grades in its own copy
+of the course folder and gradebook.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@
 The book is built with Jupyter Book's LaTeX builder and XeLaTeX, reusing the
 notebooks' outputs of the ``make html`` that ran before: ``make test`` builds
 it into ``$PDF_BUILT`` right after the website, beside the tests that do not
-read the site; run alone, the test builds it into a temporary folder. ``pdftotext`` must find every chapter's title
-and the glossary's Chinese terms, and no ``??`` (LaTeX's mark of an
-unresolved reference, equation or citation). Every explorer is there as the
-static image of its default frame (the ``image/png`` of its output, written
-by :meth:`rnn_helpers.viz.explorer.Explorer.static_png`), not as text.
+read the site; run alone, the test builds it into a temporary folder.
+``pdftotext`` must find every chapter's title and the glossary's Chinese
+terms, and no ``??`` (LaTeX's mark of an unresolved reference, equation or
+citation). Every explorer is there as the static image of its default frame
+(the ``image/png`` of its output, written by
+:meth:`rnn_helpers.viz.explorer.Explorer.static_png`), not as text.
 
 Skipped, with the reason, where the TeX tools are not installed (Debian
 packages in ``.ci/run`` and ``book/classroom.md``).

@@ -219,9 +219,9 @@ def test_page_loads_clean_and_renders(browser, server, path):
         context.close()
 
 
-#: an explorer's root element (a div of class rnn-explorer, as
-#: rnn_helpers.viz.explorer writes it); a regular expression, not an HTML
-#: parser, since this runs at collection in every pytest process
+#: an explorer's root element, a div of class rnn-explorer as
+#: rnn_helpers.viz.explorer writes it (test_page_loads_clean_and_renders
+#: moves every one it finds in the browser)
 EXPLORER_DIV = re.compile(r'<div\b[^>]*\bclass="(?:[^"]*\s)?rnn-explorer(?:\s[^"]*)?"')
 
 
